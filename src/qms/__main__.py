@@ -1,0 +1,3 @@
+from qms.cli import main
+
+main()

@@ -1,0 +1,38 @@
+"""What every command shares: the settings and the database, built on first use."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+
+import click
+
+from qms import migrations
+from qms.clock import Clock, SystemClock, local_today
+from qms.config import Settings, get_settings
+from qms.db import Database
+
+
+class App:
+    @cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @cached_property
+    def database(self) -> Database:
+        return Database(self.settings)
+
+    @cached_property
+    def clock(self) -> Clock:
+        return SystemClock()
+
+    def ready_database(self) -> Database:
+        """The database, after checking its schema is at this code's revision."""
+        migrations.require_current(self.database.engine)
+        return self.database
+
+    def today(self) -> date:
+        return local_today(self.clock, self.settings.zone)
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)

@@ -1,0 +1,109 @@
+"""Settings: one typed object read from ``QMS_*`` environment variables and an optional ``.env``.
+
+Build it once at the edge (CLI, web, scheduler) with :func:`get_settings` and pass it
+down; nothing in qms reads the environment on its own.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from qms.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/qms.sqlite3"
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one qms installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QMS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL. SQLite file by default; "
+        "postgresql+psycopg://user:password@host/db in production.",
+    )
+    timezone: str = Field(
+        "Europe/Paris", description="Time zone of the institution: dates are shown in it."
+    )
+    workflows_dir: Path = Field(
+        Path("workflows"), description="Folder of the process map and workflow definitions."
+    )
+    reports_dir: Path = Field(Path("reports"), description="Folder of the Jinja2 report templates.")
+    base_url: str = Field(
+        "http://localhost:8000", description="Public address of qms, used in links in e-mails."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server; when unset, e-mails are written to mail_dir as .eml files."
+    )
+    smtp_port: int = Field(587, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    mail_from: str = Field("qms@localhost", description="Sender address of every e-mail.")
+    mail_dir: Path = Field(
+        Path("var/mail"), description="Where e-mails go as .eml files when no SMTP server is set."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except Exception as exc:  # SQLAlchemy raises ArgumentError; any failure means the same
+            raise ValueError(f"not a database URL: {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def shown(self) -> dict[str, str]:
+        """The settings as text for people, with passwords masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value: Any = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = "********"
+            elif name == "database_url":
+                text = make_url(value).render_as_string(hide_password=True)
+            else:
+                text = "" if value is None else str(value)
+            shown[name] = text
+        return shown
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning a bad variable into a ConfigError that names it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [
+            f"QMS_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        raise ConfigError("; ".join(lines)) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,98 @@
+"""Every error qms raises on purpose derives from :class:`QmsError`.
+
+The tree::
+
+    QmsError
+    ├── ConfigError                 a setting is missing or malformed
+    ├── DefinitionError             a YAML file (process map, workflow, rules) is wrong;
+    │   │                           carries one Problem per mistake, each with file and line
+    │   └── WorkflowDefinitionError a workflow definition is wrong
+    ├── ValidationError             input to a service is wrong; names the field
+    ├── NotFound                    a record, person or process does not exist
+    ├── WorkflowError               a fire() was refused
+    │   ├── InvalidTransition       the trigger is not allowed from the record's state
+    │   ├── PermissionDenied        the actor holds none of the roles that may fire it
+    │   └── GuardFailed             a guard refused; says which guard and what is missing
+    ├── ConflictError               someone else changed the record first (optimistic lock)
+    ├── TrailError                  the audit trail's hash chain does not verify
+    └── MigrationError              the database schema is not at the expected revision
+
+Library errors are converted where they enter qms (``raise ... from exc``), so
+callers handle only this tree, and the CLI turns any of them into one clear line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class QmsError(Exception):
+    """Root of every error qms raises on purpose."""
+
+
+class ConfigError(QmsError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One mistake in a file: where it is and what is wrong."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class DefinitionError(QmsError):
+    """A data file is wrong; ``problems`` lists every mistake found, in file order."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class WorkflowDefinitionError(DefinitionError):
+    """A workflow definition is wrong."""
+
+
+class ValidationError(QmsError):
+    """Input to a service is wrong; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class NotFound(QmsError):
+    """A record, person or process named by the caller does not exist."""
+
+
+class WorkflowError(QmsError):
+    """A fire() was refused; nothing was written."""
+
+
+class InvalidTransition(WorkflowError):
+    """The trigger is not allowed from the record's current state."""
+
+
+class PermissionDenied(WorkflowError):
+    """The actor holds none of the roles that may fire the trigger."""
+
+
+class GuardFailed(WorkflowError):
+    """A guard of the transition refused."""
+
+
+class ConflictError(QmsError):
+    """The record was changed by someone else since it was read."""
+
+
+class TrailError(QmsError):
+    """The audit trail does not verify."""
+
+
+class MigrationError(QmsError):
+    """The database schema is not at the revision this code expects."""
