@@ -1,0 +1,1 @@
+"""Declared state machines: definitions (YAML), validation, the engine, guards and the trail."""
