@@ -69,7 +69,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # close() rolls back whatever was not committed; unlike rollback() it does not
+        # expire loaded objects, so results stay readable after the block.
         self.session.close()
 
     def commit(self) -> None:

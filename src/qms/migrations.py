@@ -17,17 +17,15 @@ from qms.errors import MigrationError
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config() -> Config:
     ini = PROJECT_ROOT / "alembic.ini"
     if not ini.is_file():
         raise MigrationError(f"alembic.ini not found at {ini}: run qms from its source checkout")
-    config = Config(str(ini))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
-    return config
+    return Config(str(ini))
 
 
 def _run(engine: Engine, action: Any, *args: Any) -> None:
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         action(config, *args)
@@ -41,8 +39,8 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, command.downgrade, revision)
 
 
-def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def head_revision(engine: Engine | None = None) -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:

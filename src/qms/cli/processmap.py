@@ -34,8 +34,10 @@ def check(file: Path) -> None:
 
     spec = processmap_file.read(file)
     count = sum(len(m.processes) for m in spec.macro_processes)
-    click.echo(f"{file}: valid ({len(spec.macro_processes)} macro-processes, {count} processes, "
-               f"{len(spec.people)} people)")
+    click.echo(
+        f"{file}: valid ({len(spec.macro_processes)} macro-processes, {count} processes, "
+        f"{len(spec.people)} people)"
+    )
 
 
 @processmap.command()
@@ -64,8 +66,9 @@ def load(app: App, file: Path, as_of: date | None) -> None:
 
 @processmap.command()
 @click.option("--on", "on", callback=_date, help="Show role holders on this date (default: today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_app
 def show(app: App, on: date | None, fmt: str) -> None:
     """Print the macro-process -> process tree with each process's pilot."""
@@ -94,8 +97,11 @@ def _print_tree(tree: list[MacroProcess], holders: list[RoleAssignment], day: da
         click.echo("the process map is empty: load one with `qms processmap load FILE`")
         return
     click.echo(f"{tree[0].organisation.name} — process map on {day.isoformat()}")
-    for role, label in ((Role.DIRECTOR, "Directors"), (Role.QUALITY_MANAGER, "Quality manager"),
-                        (Role.AUDITOR, "Internal auditors")):
+    for role, label in (
+        (Role.DIRECTOR, "Directors"),
+        (Role.QUALITY_MANAGER, "Quality manager"),
+        (Role.AUDITOR, "Internal auditors"),
+    ):
         click.echo(f"  {label}: {', '.join(by.get((None, role), [])) or '-'}")
     for macro in tree:
         click.echo(f"{macro.code}  {macro.name}")

@@ -60,7 +60,9 @@ def _set(obj: object, report: LoadReport, what: str, **values: object) -> None:
         report.count(f"{what} updated")
 
 
-def _upsert_organisation(session: Session, spec: ProcessMapSpec, report: LoadReport) -> Organisation:
+def _upsert_organisation(
+    session: Session, spec: ProcessMapSpec, report: LoadReport
+) -> Organisation:
     existing = session.scalars(select(Organisation)).all()
     if existing and existing[0].code != spec.organisation.code:
         raise ValidationError(
@@ -80,32 +82,38 @@ def _upsert_organisation(session: Session, spec: ProcessMapSpec, report: LoadRep
 def _upsert_people(session: Session, spec: ProcessMapSpec, report: LoadReport) -> dict[str, Person]:
     people = {p.handle: p for p in session.scalars(select(Person))}
     listed = {p.id for p in spec.people}
-    for handle, person in people.items():
-        if handle not in listed and person.active:
-            person.active = False
+    for handle, known in people.items():
+        if handle not in listed and known.active:
+            known.active = False
             report.count("people deactivated")
     for p_spec in spec.people:
-        person = people.get(p_spec.id)
+        person: Person | None = people.get(p_spec.id)
         if person is None:
-            person = Person(handle=p_spec.id, name=p_spec.name, email=p_spec.email,
-                            active=p_spec.active)
+            person = Person(
+                handle=p_spec.id, name=p_spec.name, email=p_spec.email, active=p_spec.active
+            )
             session.add(person)
             people[p_spec.id] = person
             report.count("people created")
         else:
-            _set(person, report, "people", name=p_spec.name, email=p_spec.email,
-                 active=p_spec.active)
+            _set(
+                person, report, "people", name=p_spec.name, email=p_spec.email, active=p_spec.active
+            )
     return people
 
 
 def _upsert_macro(
-    session: Session, organisation: Organisation, spec: MacroProcessSpec, position: int,
+    session: Session,
+    organisation: Organisation,
+    spec: MacroProcessSpec,
+    position: int,
     report: LoadReport,
 ) -> MacroProcess:
     macro = session.scalar(select(MacroProcess).where(MacroProcess.code == spec.code))
     if macro is None:
-        macro = MacroProcess(organisation=organisation, code=spec.code, name=spec.name,
-                             position=position)
+        macro = MacroProcess(
+            organisation=organisation, code=spec.code, name=spec.name, position=position
+        )
         session.add(macro)
         report.count("macro-processes created")
     else:
@@ -148,8 +156,11 @@ def _wanted_assignments(
     spec: ProcessMapSpec, people: dict[str, Person], processes: dict[str, Process]
 ) -> set[AssignmentKey]:
     wanted: set[AssignmentKey] = set()
-    org_roles = {"directors": Role.DIRECTOR, "quality_managers": Role.QUALITY_MANAGER,
-                 "auditors": Role.AUDITOR}
+    org_roles = {
+        "directors": Role.DIRECTOR,
+        "quality_managers": Role.QUALITY_MANAGER,
+        "auditors": Role.AUDITOR,
+    }
     for key, role in org_roles.items():
         wanted.update((people[h].id, role, None) for h in getattr(spec.roles, key))
     for macro in spec.macro_processes:
@@ -171,7 +182,8 @@ def _sync_assignments(
             continue
         if assignment.valid_from > as_of:
             raise ValidationError(
-                "as_of", f"{as_of} is before an assignment that starts on "
+                "as_of",
+                f"{as_of} is before an assignment that starts on "
                 f"{assignment.valid_from}; load with a later date",
             )
         if assignment.valid_from == as_of:
@@ -181,8 +193,9 @@ def _sync_assignments(
         report.count("assignments closed")
     session.flush()  # close old pilots before opening new ones (one open pilot per process)
     for person_id, role, process_id in sorted(wanted - set(current), key=str):
-        session.add(RoleAssignment(person_id=person_id, role=role, process_id=process_id,
-                                   valid_from=as_of))
+        session.add(
+            RoleAssignment(person_id=person_id, role=role, process_id=process_id, valid_from=as_of)
+        )
         report.count("assignments opened")
 
 

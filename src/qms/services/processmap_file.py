@@ -89,8 +89,9 @@ def check(doc: Document, spec: ProcessMapSpec) -> Iterable[Problem]:
         for i, handle in enumerate(getattr(spec.roles, key)):
             yield from _known(doc, ("roles", key, i), handle, handles, f"roles.{key}", "person")
     yield from _duplicates(
-        doc, "macro-process", [(("macro_processes", i, "code"), m.code)
-                               for i, m in enumerate(spec.macro_processes)]
+        doc,
+        "macro-process",
+        [(("macro_processes", i, "code"), m.code) for i, m in enumerate(spec.macro_processes)],
     )
     located = list(_processes(spec))
     yield from _duplicates(doc, "process", [((*loc, "code"), p.code) for loc, p in located])
@@ -110,12 +111,16 @@ def _check_people(doc: Document, spec: ProcessMapSpec) -> Iterable[Problem]:
         doc, "person", [(("people", i, "id"), p.id) for i, p in enumerate(spec.people)]
     )
     yield from _duplicates(
-        doc, "e-mail", [(("people", i, "email"), p.email.lower()) for i, p in enumerate(spec.people)]
+        doc,
+        "e-mail",
+        [(("people", i, "email"), p.email.lower()) for i, p in enumerate(spec.people)],
     )
     for i, person in enumerate(spec.people):
         if not EMAIL.match(person.email):
-            yield doc.problem(("people", i, "email"), f"person '{person.id}' has an invalid "
-                              f"e-mail address {person.email!r}")
+            yield doc.problem(
+                ("people", i, "email"),
+                f"person '{person.id}' has an invalid e-mail address {person.email!r}",
+            )
 
 
 def _check_process(
@@ -125,15 +130,19 @@ def _check_process(
     yield from _known(doc, (*loc, "pilot"), process.pilot, handles, what, "pilot")
     pilot = handles.get(process.pilot)
     if pilot is not None and not pilot.active:
-        yield doc.problem((*loc, "pilot"), f"{what} names inactive person '{process.pilot}' "
-                          "as pilot (clause 4.4 e: every process needs a pilot in post)")
+        yield doc.problem(
+            (*loc, "pilot"),
+            f"{what} names inactive person '{process.pilot}' "
+            "as pilot (clause 4.4 e: every process needs a pilot in post)",
+        )
     for key in ("correspondents", "contributors"):
         for i, handle in enumerate(getattr(process, key)):
             yield from _known(doc, (*loc, key, i), handle, handles, what, key[:-1])
     for i, code in enumerate(process.interfaces):
         if code not in codes:
-            yield doc.problem((*loc, "interfaces", i),
-                              f"{what} names unknown interface process '{code}'")
+            yield doc.problem(
+                (*loc, "interfaces", i), f"{what} names unknown interface process '{code}'"
+            )
         elif code == process.code:
             yield doc.problem((*loc, "interfaces", i), f"{what} names itself as an interface")
 
@@ -149,7 +158,8 @@ def _duplicates(doc: Document, what: str, items: list[tuple[Loc, str]]) -> Itera
     first: dict[str, Loc] = {}
     for loc, value in items:
         if value in first:
-            yield doc.problem(loc, f"duplicate {what} '{value}' (first at line "
-                              f"{doc.line(first[value])})")
+            yield doc.problem(
+                loc, f"duplicate {what} '{value}' (first at line {doc.line(first[value])})"
+            )
         else:
             first[value] = loc

@@ -22,8 +22,9 @@ def find_bin_dir() -> Path | None:
     explicit = os.environ.get("QMS_PG_BIN")
     if explicit:
         return Path(explicit) if (Path(explicit) / "initdb").exists() else None
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name)
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -49,19 +50,44 @@ class Cluster:
         if self._as_root:
             shutil.chown(self.root, user="postgres", group="postgres")
         os.chmod(self.root, 0o700)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", self.user,
-                  "-E", "UTF8", "--no-locale")
-        options = [f"-k {self.root}", "-c listen_addresses=''", f"-p {self.port}",
-                   "-c max_connections=200"]
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            self.user,
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
+        options = [
+            f"-k {self.root}",
+            "-c listen_addresses=''",
+            f"-p {self.port}",
+            "-c max_connections=200",
+        ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._run("pg_ctl", "-D", str(self.data), "-o", " ".join(options), "-w",
-                  "-l", str(self.root / "server.log"), "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            " ".join(options),
+            "-w",
+            "-l",
+            str(self.root / "server.log"),
+            "start",
+        )
         return self
 
     def url(self, database: str = "postgres") -> str:
         return URL.create(
-            "postgresql+psycopg", username=self.user, database=database,
+            "postgresql+psycopg",
+            username=self.user,
+            database=database,
             query={"host": str(self.root), "port": str(self.port)},
         ).render_as_string(hide_password=False)
 

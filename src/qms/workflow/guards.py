@@ -44,8 +44,10 @@ def _needs(*names: str, clause: str) -> Guard:
 def effectiveness_confirmed(ctx: GuardContext) -> str | None:
     result = ctx.value("effectiveness_result")
     if result != "effective":
-        return ("closing needs an effectiveness result of 'effective' (clause 10.2.1 d); "
-                f"got {result!r}")
+        return (
+            "closing needs an effectiveness result of 'effective' (clause 10.2.1 d); "
+            f"got {result!r}"
+        )
     return None
 
 
@@ -61,8 +63,10 @@ def corrective_action_planned(ctx: GuardContext) -> str | None:
         return None
     missing = ctx.missing("effectiveness_criteria", "effectiveness_check_date")
     if missing:
-        return (f"a corrective action needs {' and '.join(missing)} before it starts "
-                "(clause 10.2.1 d: plan how effectiveness will be checked)")
+        return (
+            f"a corrective action needs {' and '.join(missing)} before it starts "
+            "(clause 10.2.1 d: plan how effectiveness will be checked)"
+        )
     return None
 
 
