@@ -19,6 +19,11 @@ COMMANDS = {
     "db": ("qms.cli.db", "db", "Create, migrate and check the database schema."),
     "processmap": ("qms.cli.processmap", "processmap", "Load and show the process map."),
     "demo": ("qms.cli.demo", "demo", "Set up the example institution and tell what it holds."),
+    "workflow": (
+        "qms.cli.workflow",
+        "workflow",
+        "Check, draw and document the workflow definitions.",
+    ),
 }
 
 
