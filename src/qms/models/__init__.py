@@ -11,16 +11,46 @@ from qms.models.processmap import (
     Role,
     RoleAssignment,
 )
+from qms.models.records import (
+    RECORD_MODELS,
+    AuditFinding,
+    ImprovementAction,
+    InternalAudit,
+    ManagementReview,
+    Nonconformity,
+    ProcessReview,
+    WorkflowRecord,
+)
+from qms.models.trail import (
+    GENESIS_HASH,
+    HistoryEntry,
+    OutboxMessage,
+    OutboxStatus,
+    WorkflowVersion,
+)
 
 __all__ = [
+    "GENESIS_HASH",
     "ORGANISATION_ROLES",
     "PROCESS_ROLES",
+    "RECORD_MODELS",
+    "AuditFinding",
     "Base",
+    "HistoryEntry",
+    "ImprovementAction",
+    "InternalAudit",
     "MacroProcess",
+    "ManagementReview",
+    "Nonconformity",
     "Organisation",
+    "OutboxMessage",
+    "OutboxStatus",
     "Person",
     "Process",
+    "ProcessReview",
     "Role",
     "RoleAssignment",
     "UTCDateTime",
+    "WorkflowRecord",
+    "WorkflowVersion",
 ]

@@ -22,13 +22,24 @@ class GuardContext:
         """An input given to this fire, else the record's current value."""
         if name in self.inputs:
             return self.inputs[name]
-        return getattr(self.record, name, None)
+        field_value = getattr(self.record, "field_value", None)
+        return field_value(name) if field_value else getattr(self.record, name, None)
 
     def missing(self, *names: str) -> list[str]:
         return [n for n in names if self.value(n) in (None, "", [], {})]
 
 
 Guard = Callable[[GuardContext], str | None]
+
+
+def as_date(value: Any) -> date | None:
+    """A date, whether it came as one or as ISO text kept in a record's data."""
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _needs(*names: str, clause: str) -> Guard:
@@ -71,8 +82,8 @@ def corrective_action_planned(ctx: GuardContext) -> str | None:
 
 
 def effectiveness_check_due(ctx: GuardContext) -> str | None:
-    check_date = ctx.value("effectiveness_check_date")
-    if isinstance(check_date, date) and check_date > ctx.today:
+    check_date = as_date(ctx.value("effectiveness_check_date"))
+    if check_date is not None and check_date > ctx.today:
         return f"the effectiveness check is planned for {check_date.isoformat()} (clause 10.2.1 d)"
     return None
 

@@ -1,0 +1,242 @@
+"""The workflow engine: fire a trigger on a record, in one database transaction.
+
+``fire`` checks, in order: the expected version (optimistic lock), that the trigger
+is allowed from the record's state, the actor's roles, the inputs, the guards and the
+fields the destination state requires; then it changes the state through the shared
+``transitions`` machine, appends the hash-chained history row and writes an outbox
+event.  The caller's unit of work commits all of it, or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import MachineError
+
+from qms.clock import Clock, local_today
+from qms.errors import ConflictError, GuardFailed, InvalidTransition, PermissionDenied
+from qms.models import HistoryEntry, OutboxMessage, Person, WorkflowRecord
+from qms.workflow import trail
+from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
+from qms.workflow.guards import GUARDS, GuardContext
+from qms.workflow.inputs import coerce_inputs, jsonable
+from qms.workflow.permissions import ActorRoles
+from qms.workflow.registry import Registry
+
+CREATE_TRIGGER = "create"
+
+
+@dataclass(frozen=True)
+class Available:
+    """A trigger the actor may fire now, and what it will ask for."""
+
+    trigger: str
+    label: str
+    dest: str
+    inputs: tuple[InputDef, ...]
+
+
+class WorkflowEngine:
+    def __init__(self, registry: Registry, clock: Clock, zone: ZoneInfo) -> None:
+        self.registry = registry
+        self.clock = clock
+        self.zone = zone
+        self._available: dict[tuple[str, str, frozenset[str]], tuple[Available, ...]] = {}
+
+    def today(self) -> date:
+        return local_today(self.clock, self.zone)
+
+    def definition(self, session: Session, record: WorkflowRecord) -> WorkflowDefinition:
+        return self.registry.by_hash(session, record.workflow_hash)
+
+    def start(
+        self, session: Session, record: WorkflowRecord, actor: Person, comment: str = ""
+    ) -> HistoryEntry:
+        """Put a new record in its workflow's initial state and write its first trail row."""
+        defn = self.registry.for_kind(record.record_kind)
+        self.registry.remember(session, defn, self.clock)
+        now = self.clock.now()
+        record.workflow_name, record.workflow_hash = defn.name, defn.content_hash
+        record.state, record.created_at, record.updated_at = defn.initial, now, now
+        session.add(record)
+        session.flush()
+        return self._record(session, record, defn, CREATE_TRIGGER, None, actor, {}, comment)
+
+    def fire(
+        self,
+        session: Session,
+        record: WorkflowRecord,
+        trigger: str,
+        actor: Person,
+        inputs: Mapping[str, Any] | None = None,
+        comment: str = "",
+        expected_version: int | None = None,
+    ) -> HistoryEntry:
+        if expected_version is not None and record.version != expected_version:
+            raise ConflictError(
+                f"{record.reference} was changed by someone else (version "
+                f"{record.version}, you saw {expected_version}); reload it"
+            )
+        defn = self.definition(session, record)
+        transition = self._transition(defn, record, trigger)
+        today = self.today()
+        self._permit(transition, record, ActorRoles.load(session, actor, today))
+        values = coerce_inputs(session, transition, inputs or {})
+        self._guard(defn, transition, record, values, today)
+        from_state = record.state
+        self._apply(session, record, transition, values)
+        try:
+            self.registry.machine(defn).events[trigger].trigger(record)
+        except MachineError as exc:  # the definition check above makes this unexpected
+            raise InvalidTransition(str(exc)) from exc
+        record.updated_at = self.clock.now()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(
+                f"{record.reference} was changed by someone else while "
+                f"'{trigger}' was being fired; reload it"
+            ) from exc
+        return self._record(
+            session, record, defn, trigger, from_state, actor, jsonable(values), comment
+        )
+
+    def available_triggers(
+        self, session: Session, record: WorkflowRecord, actor: Person
+    ) -> list[Available]:
+        """The triggers ``actor`` may fire on ``record`` now (state and roles; guards run on fire)."""
+        roles = ActorRoles.load(session, actor, self.today())
+        return list(self.available_for(session, record, roles))
+
+    def available_for(
+        self, session: Session, record: WorkflowRecord, roles: ActorRoles
+    ) -> tuple[Available, ...]:
+        """As :meth:`available_triggers`, with the actor's roles loaded once for many records."""
+        held = roles.on_record(record)
+        key = (record.workflow_hash, record.state, held)
+        found = self._available.get(key)
+        if found is None:
+            defn = self.definition(session, record)
+            found = tuple(
+                Available(t.trigger, t.label, t.dest, t.inputs)
+                for t in defn.transitions_from(record.state)
+                if t.roles & held
+            )
+            self._available[key] = found
+        return found
+
+    def _transition(
+        self, defn: WorkflowDefinition, record: WorkflowRecord, trigger: str
+    ) -> TransitionDef:
+        transition = defn.transition(record.state, trigger)
+        if transition is None:
+            allowed = [t.trigger for t in defn.transitions_from(record.state)]
+            raise InvalidTransition(
+                f"'{trigger}' is not allowed on {record.reference} in state '{record.state}'; "
+                f"allowed from there: {', '.join(allowed) or 'nothing (the record is closed)'}"
+            )
+        return transition
+
+    def _permit(self, transition: TransitionDef, record: WorkflowRecord, roles: ActorRoles) -> None:
+        held = roles.on_record(record)
+        if transition.roles & held:
+            return
+        actor = roles.actor
+        where = f" of process {record.process.code}" if record.process is not None else ""
+        status = "" if actor.active else " (inactive)"
+        raise PermissionDenied(
+            f"{actor.name} ({actor.handle}){status} may not fire '{transition.trigger}' on "
+            f"{record.reference}: it needs the role {' or '.join(sorted(transition.roles))}"
+            f"{where}; on {roles.on.isoformat()} they hold "
+            f"{', '.join(sorted(held)) or 'no role'} there"
+        )
+
+    def _guard(
+        self,
+        defn: WorkflowDefinition,
+        transition: TransitionDef,
+        record: WorkflowRecord,
+        values: Mapping[str, Any],
+        today: date,
+    ) -> None:
+        context = GuardContext(record, values, today)
+        for name in transition.guards:
+            refusal = GUARDS[name](context)
+            if refusal:
+                raise GuardFailed(
+                    f"'{transition.trigger}' on {record.reference} refused by "
+                    f"guard '{name}': {refusal}"
+                )
+        missing = context.missing(*defn.states[transition.dest].requires)
+        if missing:
+            raise GuardFailed(
+                f"{record.reference} cannot enter '{transition.dest}' without {', '.join(missing)}"
+            )
+
+    def _apply(
+        self,
+        session: Session,
+        record: WorkflowRecord,
+        transition: TransitionDef,
+        values: Mapping[str, Any],
+    ) -> None:
+        types = {i.name: i.type for i in transition.inputs}
+        for name, value in values.items():
+            if types[name] == InputType.PERSON and name.endswith("_id") and record.has_field(name):
+                value = session.scalar(select(Person.id).where(Person.handle == value))
+            record.set_field(name, value)
+
+    def _record(
+        self,
+        session: Session,
+        record: WorkflowRecord,
+        defn: WorkflowDefinition,
+        trigger: str,
+        from_state: str | None,
+        actor: Person,
+        inputs: dict[str, Any],
+        comment: str,
+    ) -> HistoryEntry:
+        now = self.clock.now()
+        entry = trail.append(
+            session,
+            HistoryEntry(
+                record_kind=record.record_kind,
+                record_id=record.id,
+                trigger=trigger,
+                from_state=from_state,
+                to_state=record.state,
+                actor=actor.handle,
+                at=now,
+                inputs=inputs,
+                comment=comment,
+                workflow_name=defn.name,
+                workflow_version=defn.version,
+                workflow_hash=defn.content_hash,
+            ),
+        )
+        session.add(
+            OutboxMessage(
+                topic="workflow.transition",
+                dedupe_key=f"transition:{entry.hash}",
+                payload={
+                    "record_kind": record.record_kind,
+                    "record_id": record.id,
+                    "trigger": trigger,
+                    "from_state": from_state,
+                    "to_state": record.state,
+                    "actor": actor.handle,
+                    "history_id": entry.id,
+                },
+                created_at=now,
+                available_at=now,
+            )
+        )
+        return entry

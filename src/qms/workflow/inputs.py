@@ -1,0 +1,100 @@
+"""The values a transition asks for: checked and converted before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qms.errors import ValidationError
+from qms.models import Person
+from qms.workflow.definition import InputDef, InputType, TransitionDef
+
+TRUE_WORDS = {"true", "yes", "y", "1", "oui"}
+FALSE_WORDS = {"false", "no", "n", "0", "non"}
+
+
+def coerce_inputs(
+    session: Session, transition: TransitionDef, given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The inputs converted to their declared types; a ValidationError names the field."""
+    declared = {i.name: i for i in transition.inputs}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        asked = ", ".join(declared) or "nothing"
+        raise ValidationError(
+            unknown[0], f"'{transition.trigger}' does not ask for it (it asks for: {asked})"
+        )
+    values: dict[str, Any] = {}
+    for spec in transition.inputs:
+        raw = given.get(spec.name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if spec.required:
+                raise ValidationError(
+                    spec.name, f"required by '{transition.trigger}' ({spec.label})"
+                )
+            continue
+        values[spec.name] = _coerce(session, spec, raw)
+    return values
+
+
+def _coerce(session: Session, spec: InputDef, raw: Any) -> Any:
+    match spec.type:
+        case InputType.TEXT:
+            return str(raw).strip()
+        case InputType.INT:
+            return _integer(spec, raw)
+        case InputType.BOOL:
+            return _boolean(spec, raw)
+        case InputType.DATE:
+            return _date(spec, raw)
+        case InputType.CHOICE:
+            if str(raw) not in spec.choices:
+                raise ValidationError(spec.name, f"{raw!r} is not one of {', '.join(spec.choices)}")
+            return str(raw)
+        case InputType.PERSON:
+            return _person(session, spec, raw)
+
+
+def _integer(spec: InputDef, raw: Any) -> int:
+    if isinstance(raw, bool):
+        raise ValidationError(spec.name, f"{raw!r} is not a whole number")
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationError(spec.name, f"{raw!r} is not a whole number") from None
+
+
+def _boolean(spec: InputDef, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValidationError(spec.name, f"{raw!r} is not yes or no")
+
+
+def _date(spec: InputDef, raw: Any) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValidationError(spec.name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _person(session: Session, spec: InputDef, raw: Any) -> str:
+    handle = raw.handle if isinstance(raw, Person) else str(raw)
+    active = session.scalar(select(Person.active).where(Person.handle == handle))
+    if active is None:
+        raise ValidationError(spec.name, f"unknown person '{handle}'")
+    if not active:
+        raise ValidationError(spec.name, f"'{handle}' is no longer active")
+    return handle
+
+
+def jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
