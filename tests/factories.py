@@ -40,3 +40,12 @@ def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
             result = conn.execute(text(f"SELECT * FROM {table.name}"))
             rows[table.name] = sorted((tuple(r) for r in result), key=repr)
     return rows
+
+
+def services_for(database: Database, clock: Any) -> Any:
+    """The wired application on this database, with the shipped workflows and a test clock."""
+    from qms.bootstrap import bootstrap
+    from qms.config import load_settings
+
+    settings = load_settings(database_url=database.url, workflows_dir=ROOT / "workflows")
+    return bootstrap(settings, clock, database)

@@ -35,7 +35,7 @@ def test_commands_refuse_an_unmigrated_database(
     assert result.code == 1
     assert result.err.strip() == (
         "error: the database is at revision none (empty), this code "
-        "needs 0001: run `qms db upgrade`"
+        "needs 0002: run `qms db upgrade`"
     )
 
 

@@ -41,7 +41,7 @@ def start(
         for name, value in fields.items():
             record.set_field(name, value)
         engine.start(session, record, person, comment)
-        _commit(uow.commit, record)
+        _commit(uow.commit, record.reference)
         return record
 
 
@@ -62,7 +62,7 @@ def fire(
         record = records.record(session, kind, record_id)
         person = records.person(session, actor, "actor")
         entry = engine.fire(session, record, trigger, person, inputs, comment, expected_version)
-        _commit(uow.commit, record)
+        _commit(uow.commit, record.reference)
         return entry
 
 
@@ -74,11 +74,11 @@ def available(
         return engine.available_triggers(session, record, records.person(session, actor, "actor"))
 
 
-def _commit(commit: Any, record: WorkflowRecord) -> None:
+def _commit(commit: Any, reference: str) -> None:
     try:
         commit()
     except (StaleDataError, IntegrityError) as exc:
         raise ConflictError(
-            f"{record.reference} was changed by someone else at the same "
+            f"{reference} was changed by someone else at the same "
             "time; nothing was saved, reload it"
         ) from exc

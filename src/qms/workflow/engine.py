@@ -90,7 +90,7 @@ class WorkflowEngine:
         self._permit(transition, record, ActorRoles.load(session, actor, today))
         values = coerce_inputs(session, transition, inputs or {})
         self._guard(defn, transition, record, values, today)
-        from_state = record.state
+        from_state, reference = record.state, record.reference
         self._apply(session, record, transition, values)
         try:
             self.registry.machine(defn).events[trigger].trigger(record)
@@ -101,8 +101,8 @@ class WorkflowEngine:
             session.flush()
         except StaleDataError as exc:
             raise ConflictError(
-                f"{record.reference} was changed by someone else while "
-                f"'{trigger}' was being fired; reload it"
+                f"{reference} was changed by someone else while '{trigger}' was being fired; "
+                "reload it"
             ) from exc
         return self._record(
             session, record, defn, trigger, from_state, actor, jsonable(values), comment

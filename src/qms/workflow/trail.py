@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,27 +69,35 @@ class Verified:
 def verify(session: Session) -> Verified:
     """Recompute the chain; raise TrailError naming the first row that does not verify."""
     expected_prev, count = GENESIS_HASH, 0
-    for entry in _in_order(session):
-        where = (
-            f"trail row {entry.id} ({entry.record_kind} #{entry.record_id}, "
-            f"'{entry.trigger}' by {entry.actor} at {entry.at.isoformat()})"
-        )
-        if entry.prev_hash != expected_prev:
-            raise TrailError(
-                f"{where}: does not follow the row before it; a row before it "
-                "was removed or changed"
-            )
-        if content_hash(entry) != entry.hash:
-            raise TrailError(f"{where}: its content was changed after it was written")
-        expected_prev, count = entry.hash, count + 1
+    with closing(_in_order(session)) as rows:
+        for entry in rows:
+            _check(entry, expected_prev)
+            expected_prev, count = entry.hash, count + 1
     return Verified(count, expected_prev)
 
 
-def _in_order(session: Session) -> Iterator[HistoryEntry]:
+def _check(entry: HistoryEntry, expected_prev: str) -> None:
+    where = (
+        f"trail row {entry.id} ({entry.record_kind} #{entry.record_id}, "
+        f"'{entry.trigger}' by {entry.actor} at {entry.at.isoformat()})"
+    )
+    if entry.prev_hash != expected_prev:
+        raise TrailError(
+            f"{where}: does not follow the row before it; a row before it was removed or changed"
+        )
+    if content_hash(entry) != entry.hash:
+        raise TrailError(f"{where}: its content was changed after it was written")
+
+
+def _in_order(session: Session) -> Generator[HistoryEntry, None, None]:
     query = select(HistoryEntry).order_by(HistoryEntry.id).execution_options(yield_per=1000)
-    for entry in session.scalars(query):
-        yield entry
-        session.expunge(entry)
+    result = session.scalars(query)
+    try:
+        for entry in result:
+            yield entry
+            session.expunge(entry)
+    finally:
+        result.close()  # a server-side cursor on PostgreSQL, even when verify stops early
 
 
 def history_of(session: Session, record_kind: str, record_id: int) -> list[HistoryEntry]:
