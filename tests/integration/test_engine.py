@@ -26,11 +26,19 @@ from qms.workflow import trail
 from tests.factories import load_example, services_for, snapshot
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-ANALYSIS = {"root_cause": "No deadline in the grading procedure", "cause_category": "method",
-            "similar_nonconformities": "none", "corrective_action_needed": "yes"}
-PLAN = {"action_plan": "Add a publication deadline", "action_owner": "cfontaine",
-        "action_due_date": "2026-12-15", "effectiveness_criteria": "No late grades next term",
-        "effectiveness_check_date": "2027-02-01"}
+ANALYSIS = {
+    "root_cause": "No deadline in the grading procedure",
+    "cause_category": "method",
+    "similar_nonconformities": "none",
+    "corrective_action_needed": "yes",
+}
+PLAN = {
+    "action_plan": "Add a publication deadline",
+    "action_owner": "cfontaine",
+    "action_due_date": "2026-12-15",
+    "effectiveness_criteria": "No late grades next term",
+    "effectiveness_check_date": "2027-02-01",
+}
 
 
 @pytest.fixture
@@ -45,8 +53,15 @@ def app(database: Database, clock: FixedClock) -> Services:
 
 
 def new_nc(app: Services, process: str = "TRN-04") -> int:
-    record = wf.start(app.database, app.engine, "nonconformity", "ebenoit", process=process,
-                      title="Complaint: grades published late", severity="minor")
+    record = wf.start(
+        app.database,
+        app.engine,
+        "nonconformity",
+        "ebenoit",
+        process=process,
+        title="Complaint: grades published late",
+        severity="minor",
+    )
     return record.id
 
 
@@ -61,24 +76,36 @@ def state_of(app: Services, record_id: int) -> str:
         return record.state
 
 
-def test_a_complaint_goes_from_detection_to_verified_closure(app: Services,
-                                                             clock: FixedClock) -> None:
+def test_a_complaint_goes_from_detection_to_verified_closure(
+    app: Services, clock: FixedClock
+) -> None:
     nc = new_nc(app)
     fire(app, nc, "contain", "ebenoit", containment="Grades published by hand")
     fire(app, nc, "analyse", "grenaud", **ANALYSIS)
     fire(app, nc, "plan_action", "ebenoit", **PLAN)
     fire(app, nc, "implement", "cfontaine", implementation_notes="Procedure updated")
     clock.advance(timedelta(days=70))
-    fire(app, nc, "check_effectiveness", "ebenoit", effectiveness_result="effective",
-         effectiveness_evidence="All grades on time in January")
+    fire(
+        app,
+        nc,
+        "check_effectiveness",
+        "ebenoit",
+        effectiveness_result="effective",
+        effectiveness_evidence="All grades on time in January",
+    )
     fire(app, nc, "close", "tbrunet")
     assert state_of(app, nc) == "closed"
     with app.database.reading() as session:
         rows = trail.history_of(session, "nonconformity", nc)
         assert [(r.trigger, r.actor) for r in rows] == [
-            ("create", "ebenoit"), ("contain", "ebenoit"), ("analyse", "grenaud"),
-            ("plan_action", "ebenoit"), ("implement", "cfontaine"),
-            ("check_effectiveness", "ebenoit"), ("close", "tbrunet")]
+            ("create", "ebenoit"),
+            ("contain", "ebenoit"),
+            ("analyse", "grenaud"),
+            ("plan_action", "ebenoit"),
+            ("implement", "cfontaine"),
+            ("check_effectiveness", "ebenoit"),
+            ("close", "tbrunet"),
+        ]
         assert rows[1].inputs == {"containment": "Grades published by hand"}
         assert rows[-1].at == NOW + timedelta(days=70)
         assert rows[-1].from_state == "effectiveness_verified"
@@ -93,7 +120,8 @@ def test_refused_fire_names_actor_trigger_record_and_roles(app: Services) -> Non
         fire(app, nc, "contain", "sroux", containment="x")
     assert str(refused.value) == (
         f"Sophie Roux (sroux) may not fire 'contain' on nonconformity #{nc}: it needs the role "
-        "correspondent or pilot of process TRN-04; on 2026-11-25 they hold no role there")
+        "correspondent or pilot of process TRN-04; on 2026-11-25 they hold no role there"
+    )
 
 
 def test_pilot_of_one_process_is_not_pilot_of_another(app: Services) -> None:
@@ -115,23 +143,36 @@ def test_invalid_transition_lists_what_is_allowed(app: Services) -> None:
     nc = new_nc(app)
     with pytest.raises(InvalidTransition) as refused:
         fire(app, nc, "close", "tbrunet")
-    assert str(refused.value) == (f"'close' is not allowed on nonconformity #{nc} in state "
-                                  "'detected'; allowed from there: contain, cancel")
+    assert str(refused.value) == (
+        f"'close' is not allowed on nonconformity #{nc} in state "
+        "'detected'; allowed from there: contain, cancel"
+    )
 
 
-def test_closing_without_an_effective_result_is_refused(app: Services,
-                                                       clock: FixedClock) -> None:
+def test_closing_without_an_effective_result_is_refused(app: Services, clock: FixedClock) -> None:
     nc = new_nc(app)
     fire(app, nc, "contain", "ebenoit", containment="x")
     fire(app, nc, "analyse", "ebenoit", **ANALYSIS)
     fire(app, nc, "plan_action", "ebenoit", **PLAN)
     fire(app, nc, "implement", "ebenoit", implementation_notes="done")
-    with pytest.raises(GuardFailed, match="guard 'effectiveness_check_due'.*2027-02-01"):
-        fire(app, nc, "check_effectiveness", "ebenoit", effectiveness_result="effective",
-             effectiveness_evidence="too early")
+    with pytest.raises(GuardFailed, match=r"guard 'effectiveness_check_due'.*2027-02-01"):
+        fire(
+            app,
+            nc,
+            "check_effectiveness",
+            "ebenoit",
+            effectiveness_result="effective",
+            effectiveness_evidence="too early",
+        )
     clock.advance(timedelta(days=90))
-    fire(app, nc, "check_effectiveness", "ebenoit", effectiveness_result="ineffective",
-         effectiveness_evidence="late again")
+    fire(
+        app,
+        nc,
+        "check_effectiveness",
+        "ebenoit",
+        effectiveness_result="ineffective",
+        effectiveness_evidence="late again",
+    )
     with pytest.raises(GuardFailed, match=r"guard 'effectiveness_confirmed'.*clause 10\.2\.1 d"):
         fire(app, nc, "close", "tbrunet")
     fire(app, nc, "reanalyse", "tbrunet", reanalysis_reason="Deadline ignored")
@@ -146,8 +187,9 @@ def test_closing_without_an_effective_result_is_refused(app: Services,
         ({"containment": "   "}, "containment: required by 'contain'"),
     ],
 )
-def test_bad_inputs_name_the_field_and_write_nothing(app: Services, inputs: dict[str, str],
-                                                     message: str) -> None:
+def test_bad_inputs_name_the_field_and_write_nothing(
+    app: Services, inputs: dict[str, str], message: str
+) -> None:
     nc = new_nc(app)
     before = snapshot(app.database)
     with pytest.raises(ValidationError, match=message):
@@ -184,8 +226,16 @@ def test_stale_version_is_a_conflict(app: Services) -> None:
     nc = new_nc(app)
     fire(app, nc, "contain", "ebenoit", containment="x")
     with pytest.raises(ConflictError, match="version 2, you saw 1"):
-        wf.fire(app.database, app.engine, "nonconformity", nc, "analyse", "ebenoit", ANALYSIS,
-                expected_version=1)
+        wf.fire(
+            app.database,
+            app.engine,
+            "nonconformity",
+            nc,
+            "analyse",
+            "ebenoit",
+            ANALYSIS,
+            expected_version=1,
+        )
 
 
 def test_a_change_under_our_feet_rolls_back_state_history_and_outbox(app: Services) -> None:
@@ -218,8 +268,10 @@ def test_available_triggers_depend_on_state_and_roles(app: Services) -> None:
 
 def test_history_cannot_be_updated_or_deleted(app: Services, database: Database) -> None:
     new_nc(app)
-    for statement in ("UPDATE workflow_history SET comment = 'edited'",
-                      "DELETE FROM workflow_history"):
+    for statement in (
+        "UPDATE workflow_history SET comment = 'edited'",
+        "DELETE FROM workflow_history",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as conn:
             conn.execute(text(statement))
     with database.reading() as session:
@@ -242,12 +294,14 @@ def test_tampered_row_is_named(app: Services, database: Database) -> None:
     fire(app, nc, "analyse", "ebenoit", **ANALYSIS)
     with database.reading() as session:
         target = trail.history_of(session, "nonconformity", nc)[1]
-    _bypass_triggers(database, f"UPDATE workflow_history SET actor = 'tbrunet' "
-                               f"WHERE id = {target.id}")
+    _bypass_triggers(
+        database, f"UPDATE workflow_history SET actor = 'tbrunet' WHERE id = {target.id}"
+    )
     with database.reading() as session, pytest.raises(TrailError) as caught:
         trail.verify(session)
-    assert str(caught.value).startswith(f"trail row {target.id} (nonconformity #{nc}, 'contain' "
-                                        "by tbrunet")
+    assert str(caught.value).startswith(
+        f"trail row {target.id} (nonconformity #{nc}, 'contain' by tbrunet"
+    )
     assert "its content was changed" in str(caught.value)
 
 
@@ -264,8 +318,9 @@ def test_removed_row_is_detected_at_the_next_one(app: Services, database: Databa
     assert "a row before it was removed or changed" in str(caught.value)
 
 
-def test_records_keep_the_workflow_version_they_started_under(app: Services,
-                                                              clock: FixedClock) -> None:
+def test_records_keep_the_workflow_version_they_started_under(
+    app: Services, clock: FixedClock
+) -> None:
     from qms.workflow.definition import WorkflowDefinition
     from qms.workflow.engine import WorkflowEngine
     from qms.workflow.registry import Registry
@@ -279,13 +334,15 @@ def test_records_keep_the_workflow_version_they_started_under(app: Services,
             transition["roles"] = ["quality_manager"]
     edited = WorkflowDefinition.from_dict(data, "edited")
     definitions = {n: app.registry.current(n) for n in app.registry.names}
-    engine = WorkflowEngine(Registry({**definitions, "nonconformity": edited}), clock,
-                            app.settings.zone)
+    engine = WorkflowEngine(
+        Registry({**definitions, "nonconformity": edited}), clock, app.settings.zone
+    )
     new = wf.start(app.database, engine, "nonconformity", "ebenoit", process="TRN-04").id
     wf.fire(app.database, engine, "nonconformity", old, "contain", "ebenoit", {"containment": "x"})
     with pytest.raises(PermissionDenied, match="needs the role quality_manager"):
-        wf.fire(app.database, engine, "nonconformity", new, "contain", "ebenoit",
-                {"containment": "x"})
+        wf.fire(
+            app.database, engine, "nonconformity", new, "contain", "ebenoit", {"containment": "x"}
+        )
     with app.database.reading() as session:
         versions = engine.registry.stored_versions(session, "nonconformity")
         assert [v.version for v in versions] == [current.version, current.version + 1]
@@ -303,14 +360,17 @@ def test_inactive_person_cannot_fire(app: Services, database: Database) -> None:
         fire(app, nc, "contain", "ebenoit", containment="x")
 
 
-def test_role_on_the_date_of_the_fire(app: Services, database: Database,
-                                      clock: FixedClock) -> None:
+def test_role_on_the_date_of_the_fire(app: Services, database: Database, clock: FixedClock) -> None:
     """Permissions follow the process map's dates: a past pilot no longer may."""
     nc = new_nc(app)
     with database.engine.begin() as conn:
-        conn.execute(text("UPDATE role_assignment SET valid_to = :d WHERE person_id = "
-                          "(SELECT id FROM person WHERE handle = 'ebenoit') AND role = 'pilot'"),
-                     {"d": date(2026, 12, 1)})
+        conn.execute(
+            text(
+                "UPDATE role_assignment SET valid_to = :d WHERE person_id = "
+                "(SELECT id FROM person WHERE handle = 'ebenoit') AND role = 'pilot'"
+            ),
+            {"d": date(2026, 12, 1)},
+        )
     clock.advance(timedelta(days=10))
     with pytest.raises(PermissionDenied, match="on 2026-12-05 they hold"):
         fire(app, nc, "contain", "ebenoit", containment="x")

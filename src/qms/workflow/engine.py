@@ -111,7 +111,7 @@ class WorkflowEngine:
     def available_triggers(
         self, session: Session, record: WorkflowRecord, actor: Person
     ) -> list[Available]:
-        """The triggers ``actor`` may fire on ``record`` now (state and roles; guards run on fire)."""
+        """The triggers `actor` may fire on `record` now: by state and role (guards run on fire)."""
         roles = ActorRoles.load(session, actor, self.today())
         return list(self.available_for(session, record, roles))
 
