@@ -1,0 +1,119 @@
+"""Many people firing on the same records at once: one wins, the others are told, nothing is lost."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from qms.bootstrap import Services
+from qms.clock import FixedClock
+from qms.db import Database
+from qms.errors import ConflictError
+from qms.models import Nonconformity, Person
+from qms.services import workflow as wf
+from qms.workflow import trail
+from tests.factories import load_example, services_for
+
+RECORDS, WORKERS = 5, 6
+
+
+@pytest.fixture
+def app(database: Database) -> Services:
+    load_example(database)
+    return services_for(database, FixedClock(datetime(2026, 11, 25, 9, tzinfo=UTC)))  # type: ignore[no-any-return]
+
+
+def _start(app: Services) -> list[int]:
+    return [
+        wf.start(app.database, app.engine, "nonconformity", "ebenoit", process="TRN-04").id
+        for _ in range(RECORDS)
+    ]
+
+
+def _race(work: Callable[[int, int, threading.Barrier], str], ids: list[int]) -> Counter[str]:
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+    barrier = threading.Barrier(WORKERS)
+
+    def run(record_id: int, worker: int) -> None:
+        outcome = work(record_id, worker, barrier)
+        with lock:
+            outcomes[f"{record_id}:{outcome}"] += 1
+
+    for record_id in ids:
+        threads = [threading.Thread(target=run, args=(record_id, w)) for w in range(WORKERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return outcomes
+
+
+def _check_outcome(app: Services, ids: list[int], outcomes: Counter[str]) -> None:
+    for record_id in ids:
+        assert outcomes[f"{record_id}:won"] == 1, outcomes
+        assert outcomes[f"{record_id}:conflict"] == WORKERS - 1, outcomes
+    with app.database.reading() as session:
+        for record_id in ids:
+            rows = trail.history_of(session, "nonconformity", record_id)
+            assert [r.trigger for r in rows] == ["create", "contain"]
+            record = session.get(Nonconformity, record_id)
+            assert record is not None
+            assert (record.state, record.version) == ("contained", 2)
+            assert record.data["containment"] == rows[1].inputs["containment"]
+        assert trail.verify(session).rows == 2 * len(ids)
+
+
+def test_people_who_saw_the_same_version_one_wins(app: Services) -> None:
+    ids = _start(app)
+
+    def work(record_id: int, worker: int, barrier: threading.Barrier) -> str:
+        with app.database.reading() as session:
+            record = session.get(Nonconformity, record_id)
+            assert record is not None
+            seen = record.version
+        barrier.wait()
+        try:
+            wf.fire(
+                app.database,
+                app.engine,
+                "nonconformity",
+                record_id,
+                "contain",
+                "ebenoit",
+                {"containment": f"worker {worker}"},
+                expected_version=seen,
+            )
+        except ConflictError:
+            return "conflict"
+        return "won"
+
+    _check_outcome(app, ids, _race(work, ids))
+
+
+@pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_racing_transactions_on_postgresql_one_wins(app: Services) -> None:
+    """Both read the row under READ COMMITTED; the version column stops the second UPDATE."""
+    ids = _start(app)
+
+    def work(record_id: int, worker: int, barrier: threading.Barrier) -> str:
+        with app.database.unit_of_work() as uow:
+            record = uow.session.get(Nonconformity, record_id)
+            actor = uow.session.scalars(select(Person).where(Person.handle == "ebenoit")).one()
+            assert record is not None
+            barrier.wait()
+            try:
+                app.engine.fire(
+                    uow.session, record, "contain", actor, {"containment": f"worker {worker}"}
+                )
+                uow.commit()
+            except ConflictError:
+                return "conflict"
+        return "won"
+
+    _check_outcome(app, ids, _race(work, ids))
