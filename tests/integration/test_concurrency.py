@@ -1,4 +1,4 @@
-"""Many people firing on the same records at once: one wins, the others are told, nothing is lost."""
+"""Many people firing on the same records at once: one wins, the others are told, none is lost."""
 
 from __future__ import annotations
 

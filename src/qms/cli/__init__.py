@@ -22,8 +22,10 @@ COMMANDS = {
     "workflow": (
         "qms.cli.workflow",
         "workflow",
-        "Check, draw and document the workflow definitions.",
+        "Check, draw, document and compare the workflow definitions.",
     ),
+    "record": ("qms.cli.record", "record", "Start records and fire their workflow triggers."),
+    "trail": ("qms.cli.trail", "trail", "Verify and read the audit trail (clause 7.5)."),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,6 +12,9 @@ from qms import migrations
 from qms.clock import Clock, SystemClock, local_today
 from qms.config import Settings, get_settings
 from qms.db import Database
+
+if TYPE_CHECKING:
+    from qms.bootstrap import Services
 
 
 class App:
@@ -30,6 +34,13 @@ class App:
         """The database, after checking its schema is at this code's revision."""
         migrations.require_current(self.database.engine)
         return self.database
+
+    @cached_property
+    def services(self) -> Services:
+        """The wired application: database (checked), workflow registry and engine."""
+        from qms.bootstrap import bootstrap
+
+        return bootstrap(self.settings, self.clock, self.ready_database())
 
     def today(self) -> date:
         return local_today(self.clock, self.settings.zone)

@@ -1,0 +1,124 @@
+"""qms record new | triggers | fire: any workflow record, by kind and id."""
+
+from __future__ import annotations
+
+import click
+
+from qms.cli.app import App, pass_app
+from qms.errors import ValidationError
+
+
+@click.group()
+def record() -> None:
+    """Start workflow records and move them through their workflow."""
+
+
+def parse_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
+    """KEY=VALUE pairs from the command line; a pair without '=' is named in the error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(option, f"{pair!r} is not KEY=VALUE")
+        values[key.strip()] = value
+    return values
+
+
+@record.command()
+@click.argument("kind")
+@click.option("--as", "actor", required=True, help="Handle of the person starting it.")
+@click.option("--process", help="Code of the process the record belongs to.")
+@click.option("--title", default="", help="A short title.")
+@click.option(
+    "--set",
+    "fields",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="A field of the record (repeatable).",
+)
+@pass_app
+def new(
+    app: App, kind: str, actor: str, process: str | None, title: str, fields: tuple[str, ...]
+) -> None:
+    """Start a record of KIND in its workflow's initial state."""
+    from qms.services import workflow as wf
+
+    services = app.services
+    created = wf.start(
+        services.database,
+        services.engine,
+        kind,
+        actor,
+        process=process,
+        title=title,
+        **parse_pairs(fields, "--set"),
+    )
+    click.echo(f"{created.reference} created, state {created.state}")
+
+
+@record.command()
+@click.argument("kind")
+@click.argument("record_id", type=int)
+@click.option("--as", "actor", required=True, help="Handle of the person asking.")
+@pass_app
+def triggers(app: App, kind: str, record_id: int, actor: str) -> None:
+    """List what ACTOR may fire on record KIND ID now, and what each asks for."""
+    from qms.services import workflow as wf
+
+    found = wf.available(app.services.database, app.services.engine, kind, record_id, actor)
+    if not found:
+        click.echo(f"{actor} may fire nothing on {kind} #{record_id} now")
+    for item in found:
+        asked = ", ".join(f"{i.name}{'' if i.required else '?'}" for i in item.inputs)
+        click.echo(f"{item.trigger:<22} -> {item.dest:<24} {item.label}")
+        if asked:
+            click.echo(f"{'':<25}inputs: {asked}")
+
+
+@record.command()
+@click.argument("kind")
+@click.argument("record_id", type=int)
+@click.argument("trigger")
+@click.option("--as", "actor", required=True, help="Handle of the person firing.")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A value the transition asks for (repeatable).",
+)
+@click.option("--comment", default="", help="A comment kept in the trail.")
+@click.option(
+    "--expect-version",
+    type=int,
+    help="Refuse if the record is no longer at this version (someone changed it since you looked).",
+)
+@pass_app
+def fire(
+    app: App,
+    kind: str,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: tuple[str, ...],
+    comment: str,
+    expect_version: int | None,
+) -> None:
+    """Fire TRIGGER on record KIND ID as ACTOR; everything is kept in the trail."""
+    from qms.services import workflow as wf
+
+    entry = wf.fire(
+        app.services.database,
+        app.services.engine,
+        kind,
+        record_id,
+        trigger,
+        actor,
+        parse_pairs(inputs, "--input"),
+        comment,
+        expect_version,
+    )
+    click.echo(
+        f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
+        f"('{trigger}' by {actor}, trail row {entry.id})"
+    )
