@@ -98,5 +98,5 @@ def test_workflow_group_is_listed_in_help(capsys: pytest.CaptureFixture[str]) ->
     code, out, _ = run(capsys, "--help")
     assert code == 0
     assert re.search(
-        r"^  workflow +Check, draw and document the workflow definitions\.$", out, re.M
+        r"^  workflow +Check, draw, document and compare the workflow definitions\.$", out, re.M
     )
