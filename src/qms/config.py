@@ -54,6 +54,31 @@ class Settings(BaseSettings):
         Path("var/mail"), description="Where e-mails go as .eml files when no SMTP server is set."
     )
 
+    nc_severities: str = Field(
+        "major,minor",
+        description="Grades of nonconformity severity, most severe first, comma-separated.",
+    )
+    repeat_window_months: int = Field(
+        12,
+        ge=1,
+        description="A nonconformity on the same process with the same cause category "
+        "within this many months is flagged as a repeat.",
+    )
+
+    @field_validator("nc_severities")
+    @classmethod
+    def _severity_list(cls, value: str) -> str:
+        grades = [g.strip() for g in value.split(",")]
+        if not all(grades) or len(set(grades)) != len(grades):
+            raise ValueError(
+                f"{value!r}: give distinct grades separated by commas, e.g. major,minor"
+            )
+        return ",".join(grades)
+
+    @property
+    def severities(self) -> list[str]:
+        return self.nc_severities.split(",")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

@@ -24,6 +24,8 @@ COMMANDS = {
         "workflow",
         "Check, draw, document and compare the workflow definitions.",
     ),
+    "action": ("qms.cli.action", "action", "Improvement actions: the register (clause 10.3)."),
+    "nc": ("qms.cli.nc", "nc", "Nonconformities, from detection to verified closure (10.2)."),
     "record": ("qms.cli.record", "record", "Start records and fire their workflow triggers."),
     "trail": ("qms.cli.trail", "trail", "Verify and read the audit trail (clause 7.5)."),
 }

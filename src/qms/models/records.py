@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, String, Text, inspect
+from sqlalchemy import ForeignKey, Index, String, Text, inspect
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from qms.models.base import Base
@@ -65,22 +65,13 @@ class WorkflowRecord(Base):
         self.data = {**(self.data or {}), name: stored}
 
 
-class ImprovementAction(WorkflowRecord):
-    __tablename__ = "improvement_action"
-    record_kind = "improvement_action"
-
-    kind: Mapped[str] = mapped_column(String(20), default="improvement")
-    description: Mapped[str] = mapped_column(Text, default="")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
-    due_date: Mapped[date | None] = mapped_column(index=True)
-    effectiveness_criteria: Mapped[str] = mapped_column(Text, default="")
-    effectiveness_check_date: Mapped[date | None]
-
-    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
-
-
 class Nonconformity(WorkflowRecord):
+    """A failure to meet a requirement (clause 10.2)."""
+
     __tablename__ = "nonconformity"
+    __table_args__ = (
+        Index("ix_nonconformity_repeat_lookup", "process_id", "cause_category", "detected_on"),
+    )
     record_kind = "nonconformity"
 
     description: Mapped[str] = mapped_column(Text, default="")
@@ -88,8 +79,34 @@ class Nonconformity(WorkflowRecord):
     source: Mapped[str] = mapped_column(String(40), default="other")
     detected_on: Mapped[date | None]
     detected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    cause_category: Mapped[str | None] = mapped_column(String(40))
+    action_due_date: Mapped[date | None] = mapped_column(index=True)
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"))
 
     detected_by: Mapped[Person | None] = relationship(foreign_keys=[detected_by_id])
+    repeat_of: Mapped[Nonconformity | None] = relationship(remote_side="Nonconformity.id")
+
+
+class ImprovementAction(WorkflowRecord):
+    """An action tracked to a verified result: correction, corrective, preventive, improvement."""
+
+    __tablename__ = "improvement_action"
+    record_kind = "improvement_action"
+
+    kind: Mapped[str] = mapped_column(String(20), default="improvement")
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    origin: Mapped[str] = mapped_column(String(30), default="suggestion")
+    origin_ref: Mapped[str] = mapped_column(String(60), default="")
+    nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"), index=True)
+    effectiveness_criteria: Mapped[str] = mapped_column(Text, default="")
+    effectiveness_check_date: Mapped[date | None]
+
+    owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
+    nonconformity: Mapped[Nonconformity | None] = relationship()
 
 
 class InternalAudit(WorkflowRecord):

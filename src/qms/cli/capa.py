@@ -1,0 +1,106 @@
+"""What `qms action` and `qms nc` share: list filters, fire, and record display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from qms.cli.app import App
+from qms.cli.output import parse_date
+from qms.cli.record import parse_pairs
+from qms.models import HistoryEntry
+from qms.services.register import Filters
+
+
+def filter_options(origin_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    options = [
+        click.option("--process", help="Only this process (code)."),
+        click.option("--macro-process", help="Only this macro-process (code)."),
+        click.option("--owner", help="Only records of this person (handle)."),
+        click.option("--state", "states", multiple=True, help="Only in this state (repeatable)."),
+        click.option("--overdue", is_flag=True, help="Only those past their due date."),
+        click.option("--origin", help=origin_help),
+        click.option("--since", help="From this date (YYYY-MM-DD)."),
+        click.option("--until", help="Up to this date (YYYY-MM-DD)."),
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def filters_from(params: dict[str, Any]) -> Filters:
+    return Filters(
+        process=params.get("process"),
+        macro_process=params.get("macro_process"),
+        owner=params.get("owner"),
+        states=tuple(params.get("states") or ()),
+        overdue=bool(params.get("overdue")),
+        origin=params.get("origin"),
+        since=parse_date(params.get("since"), "since"),
+        until=parse_date(params.get("until"), "until"),
+    )
+
+
+fire_options = [
+    click.argument("record_id", type=int),
+    click.argument("trigger"),
+    click.option("--as", "actor", required=True, help="Handle of the person firing."),
+    click.option(
+        "--input",
+        "inputs",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A value the step asks for (repeatable).",
+    ),
+    click.option("--comment", default="", help="A comment kept in the trail."),
+    click.option(
+        "--expect-version",
+        type=int,
+        help="Refuse if the record changed since you looked at this version.",
+    ),
+]
+
+
+def with_fire_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(fire_options):
+        command = option(command)
+    return command
+
+
+def fire_and_report(
+    kind: str,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    do_fire: Callable[..., HistoryEntry],
+    inputs: tuple[str, ...],
+    comment: str,
+    expect_version: int | None,
+) -> None:
+    entry = do_fire(
+        record_id, trigger, actor, parse_pairs(inputs, "--input"), comment, expect_version
+    )
+    click.echo(
+        f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
+        f"('{trigger}' by {actor}, trail row {entry.id})"
+    )
+
+
+def print_trail(app: App, rows: list[HistoryEntry]) -> None:
+    click.echo("History:")
+    for row in rows:
+        when = row.at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"  {when}  {row.actor:<12} {row.trigger:<20} "
+            f"{row.from_state or '(new)'} -> {row.to_state}"
+        )
+        for key, value in row.inputs.items():
+            click.echo(f"{'':<20}{key}: {value}")
+        if row.comment:
+            click.echo(f"{'':<20}comment: {row.comment}")

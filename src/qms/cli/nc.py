@@ -1,0 +1,165 @@
+"""qms nc new | list | show | fire: nonconformities (clause 10.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from qms.cli.app import App, pass_app
+from qms.cli.capa import (
+    filter_options,
+    filters_from,
+    fire_and_report,
+    print_trail,
+    with_fire_options,
+)
+from qms.cli.output import ask, emit, format_option, parse_date
+
+LIST_COLUMNS = (
+    "id",
+    "process",
+    "state",
+    "severity",
+    "source",
+    "detected_on",
+    "cause_category",
+    "is_repeat",
+    "action_due_date",
+    "days_overdue",
+    "title",
+)
+
+
+@click.group()
+def nc() -> None:
+    """Log nonconformities and follow them to a verified closure (clause 10.2)."""
+
+
+@nc.command()
+@click.option("--as", "actor", required=True, help="Handle of the person logging it.")
+@click.option("--process", help="Code of the process concerned.")
+@click.option("--title", help="What went wrong, in a line.")
+@click.option("--description", default="", help="The facts, in full.")
+@click.option(
+    "--source",
+    default="other",
+    show_default=True,
+    help="internal_audit, external_audit, complaint, indicator_breach, incident, other.",
+)
+@click.option("--severity", help="A grade from QMS_NC_SEVERITIES (default: the least severe).")
+@click.option("--detected-on", help="When it was detected (YYYY-MM-DD; default: today).")
+@click.option("--detected-by", help="Who detected it (handle; default: --as).")
+@pass_app
+def new(
+    app: App,
+    actor: str,
+    process: str | None,
+    title: str | None,
+    description: str,
+    source: str,
+    severity: str | None,
+    detected_on: str | None,
+    detected_by: str | None,
+) -> None:
+    """Log a nonconformity; asks for what is missing when run in a terminal."""
+    from qms.services import nonconformities
+
+    spec = nonconformities.NewNonconformity(
+        title=ask(title, "title", "Title", "--title"),
+        process=ask(process, "process", "Process code", "--process"),
+        description=description,
+        source=source,
+        severity=severity,
+        detected_on=parse_date(detected_on, "detected_on"),
+        detected_by=detected_by,
+    )
+    record = nonconformities.new(app.services, actor, spec)
+    click.echo(f"nonconformity #{record.id} logged on {record.detected_on}, state {record.state}")
+
+
+@nc.command("list")
+@filter_options("Only from this source (complaint, internal_audit, ...).")
+@format_option
+@pass_app
+def list_(app: App, /, fmt: str, **params: Any) -> None:
+    """List nonconformities, newest first; --owner filters on who detected them."""
+    from qms.services import register
+
+    with app.ready_database().reading() as session:
+        rows = register.nonconformities(session, filters_from(params), app.today())
+    emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
+
+
+@nc.command()
+@click.argument("record_id", type=int)
+@pass_app
+def show(app: App, record_id: int) -> None:
+    """Print one nonconformity with its repeats, its actions and its history."""
+    from sqlalchemy import select
+
+    from qms.models import ImprovementAction, Nonconformity
+    from qms.services import nonconformities, records
+    from qms.workflow import trail
+
+    window = app.settings.repeat_window_months
+    with app.ready_database().reading() as session:
+        found = records.record(session, "nonconformity", record_id)
+        assert isinstance(found, Nonconformity)
+        alike = nonconformities.earlier_alike(session, found, window)
+        actions = session.scalars(
+            select(ImprovementAction).where(ImprovementAction.nonconformity_id == record_id)
+        ).all()
+        history = trail.history_of(session, "nonconformity", record_id)
+        process = found.process.code if found.process else "-"
+        detector = found.detected_by.name if found.detected_by else "-"
+    click.echo(f"nonconformity #{found.id}: {found.title}")
+    for label, value in (
+        ("state", found.state),
+        ("process", process),
+        ("severity", found.severity),
+        ("source", found.source),
+        ("detected", f"{found.detected_on} by {detector}"),
+        ("cause category", found.cause_category or "-"),
+        ("action due", found.action_due_date or "-"),
+        ("version", found.version),
+    ):
+        click.echo(f"  {label:<15} {value}")
+    if found.description:
+        click.echo(f"  {'description':<15} {found.description}")
+    for key, value in sorted(found.data.items()):
+        click.echo(f"  {key:<15} {value}")
+    if alike:
+        click.echo(
+            f"Repeat: same process and cause category within {window} months of "
+            + ", ".join(f"#{n.id} ({n.detected_on})" for n in alike)
+        )
+    for action in actions:
+        click.echo(
+            f"Action #{action.id} ({action.kind}, {action.state}, due {action.due_date}): "
+            f"{action.title}"
+        )
+    print_trail(app, history)
+
+
+@nc.command()
+@with_fire_options
+@pass_app
+def fire(
+    app: App,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: tuple[str, ...],
+    comment: str,
+    expect_version: int | None,
+) -> None:
+    """Fire TRIGGER on nonconformity RECORD_ID (see `qms record triggers nonconformity ID`)."""
+    from qms.services import nonconformities
+
+    def do_fire(*args: Any) -> Any:
+        return nonconformities.fire(app.services, *args)
+
+    fire_and_report(
+        "nonconformity", record_id, trigger, actor, do_fire, inputs, comment, expect_version
+    )
