@@ -187,7 +187,7 @@ def stats(app: App, fmt: str) -> None:
         actions_by = figures.action_figures(session, app.today())
         ncs_by = figures.nonconformity_figures(session, app.today())
     blocks = (
-        ("Improvement actions", actions_by, ("approve", "start", "complete", "close")),
+        ("Improvement actions", actions_by, ("approve", "start", "complete", "verify")),
         ("Nonconformities", ncs_by, ("contain", "analyse", "implement", "verify")),
     )
     if fmt == "json":
