@@ -121,7 +121,7 @@ def actions(session: Session, filters: Filters, today: date) -> list[ActionRow]:
             a.origin,
             _days_overdue(a.due_date, a.state, ACTION_OPEN_WORK, today),
         )
-        for a, code, macro, handle in session.execute(query).tuples()
+        for a, code, macro, handle in session.execute(query)
     ]
 
 
@@ -164,7 +164,7 @@ def nonconformities(session: Session, filters: Filters, today: date) -> list[Non
             n.action_due_date,
             _days_overdue(n.action_due_date, n.state, NC_OPEN_WORK, today),
         )
-        for n, code, macro in session.execute(query).tuples()
+        for n, code, macro in session.execute(query)
     ]
 
 

@@ -61,7 +61,7 @@ def milestone_days(
         select(HistoryEntry.record_id, HistoryEntry.to_state, HistoryEntry.at)
         .where(HistoryEntry.record_kind == kind)
         .order_by(HistoryEntry.id)
-    ).tuples()
+    )
     created: dict[int, datetime] = {}
     found: dict[int, dict[str, int]] = defaultdict(dict)
     states = {state: step for step, state in milestones.items()}
@@ -98,7 +98,7 @@ def nonconformity_figures(session: Session, today: date) -> list[ProcessFigures]
     query = select(
         Nonconformity.id, Nonconformity.state, Nonconformity.action_due_date, Process.code
     ).join(Process, Nonconformity.process_id == Process.id)
-    for record_id, state, due, code in session.execute(query).tuples():
+    for record_id, state, due, code in session.execute(query):
         overdue = due is not None and due < today and state in NC_OPEN_WORK
         _figures(by_process, code, state, overdue, days.get(record_id, {}))
     return [by_process[code] for code in sorted(by_process)]
@@ -110,7 +110,7 @@ def action_figures(session: Session, today: date) -> list[ProcessFigures]:
     query = select(
         ImprovementAction.id, ImprovementAction.state, ImprovementAction.due_date, Process.code
     ).join(Process, ImprovementAction.process_id == Process.id)
-    for record_id, state, due, code in session.execute(query).tuples():
+    for record_id, state, due, code in session.execute(query):
         overdue = due is not None and due < today and state in ACTION_OPEN_WORK
         _figures(by_process, code, state, overdue, days.get(record_id, {}))
     return [by_process[code] for code in sorted(by_process)]
