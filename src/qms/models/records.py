@@ -9,6 +9,7 @@ values its workflow asks for that have no column of their own.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, String, Text, inspect
@@ -16,6 +17,11 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from qms.models.base import Base
 from qms.models.processmap import Person, Process
+
+
+@cache
+def _field_names(model: type[Base]) -> frozenset[str]:
+    return frozenset(inspect(model).attrs.keys())
 
 
 class WorkflowRecord(Base):
@@ -48,8 +54,13 @@ class WorkflowRecord(Base):
     def reference(self) -> str:
         return f"{self.record_kind} #{self.id}"
 
+    @classmethod
+    def field_names(cls) -> frozenset[str]:
+        """The mapped attributes (columns and relationships) of this kind of record."""
+        return _field_names(cls)
+
     def has_field(self, name: str) -> bool:
-        return name in inspect(type(self)).attrs
+        return name in _field_names(type(self))
 
     def field_value(self, name: str) -> Any:
         """A column or relationship of that name, else the value kept in ``data``."""

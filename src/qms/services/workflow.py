@@ -19,6 +19,7 @@ from qms.errors import ConflictError, ValidationError
 from qms.models import HistoryEntry, Person, WorkflowRecord
 from qms.services import records
 from qms.workflow.engine import Available, WorkflowEngine
+from qms.workflow.permissions import ActorRoles
 
 AfterFire = Callable[[Session, WorkflowRecord, HistoryEntry], None]
 
@@ -86,8 +87,8 @@ def fire(
     with database.unit_of_work() as uow:
         session = uow.session
         record = records.record(session, kind, record_id)
-        person = records.person(session, actor, "actor")
-        entry = engine.fire(session, record, trigger, person, inputs, comment, expected_version)
+        roles = ActorRoles.for_handle(session, actor, engine.today())
+        entry = engine.fire(session, record, trigger, roles, inputs, comment, expected_version)
         if after is not None:
             after(session, record, entry)
         _commit(uow.commit, record.reference)

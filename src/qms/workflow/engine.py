@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
@@ -74,11 +74,12 @@ class WorkflowEngine:
         session: Session,
         record: WorkflowRecord,
         trigger: str,
-        actor: Person,
+        actor: Person | ActorRoles,
         inputs: Mapping[str, Any] | None = None,
         comment: str = "",
         expected_version: int | None = None,
     ) -> HistoryEntry:
+        """Fire ``trigger`` on ``record`` as ``actor`` (a person, or their roles already loaded)."""
         if expected_version is not None and record.version != expected_version:
             raise ConflictError(
                 f"{record.reference} was changed by someone else (version "
@@ -87,7 +88,8 @@ class WorkflowEngine:
         defn = self.definition(session, record)
         transition = self._transition(defn, record, trigger)
         today = self.today()
-        self._permit(transition, record, ActorRoles.load(session, actor, today))
+        roles = actor if isinstance(actor, ActorRoles) else ActorRoles.load(session, actor, today)
+        self._permit(transition, record, roles)
         values = coerce_inputs(session, transition, inputs or {})
         self._guard(defn, transition, record, values, today)
         from_state, reference = record.state, record.reference
@@ -105,7 +107,7 @@ class WorkflowEngine:
                 "reload it"
             ) from exc
         return self._record(
-            session, record, defn, trigger, from_state, actor, jsonable(values), comment
+            session, record, defn, trigger, from_state, roles.actor, jsonable(values), comment
         )
 
     def available_triggers(
@@ -222,8 +224,8 @@ class WorkflowEngine:
                 workflow_hash=defn.content_hash,
             ),
         )
-        session.add(
-            OutboxMessage(
+        session.execute(
+            insert(OutboxMessage).values(
                 topic="workflow.transition",
                 dedupe_key=f"transition:{entry.hash}",
                 payload={

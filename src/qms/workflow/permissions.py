@@ -9,12 +9,15 @@ and answers for any number of records without another query.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from qms.errors import ValidationError
 from qms.models import Person, RoleAssignment, WorkflowRecord
 
 # A record role is held by the person a field names: an id column, or a handle in the data.
@@ -24,27 +27,63 @@ RECORD_ROLE_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
+@cache
+def _record_role_fields(model: type[WorkflowRecord]) -> tuple[tuple[str, str, bool], ...]:
+    """(role, field, is an id column) for the fields this kind of record can name people in."""
+    found = []
+    for role, names in RECORD_ROLE_FIELDS.items():
+        for name in names:
+            is_column = name.endswith("_id")
+            if not is_column or name in model.field_names():
+                found.append((role, name, is_column))
+    return tuple(found)
+
+
+@dataclass
 class ActorRoles:
     actor: Person
     on: date
     institution: frozenset[str]
     by_process: dict[int, frozenset[str]] = field(default_factory=dict)
+    _memo: dict[tuple[int | None, tuple[str, ...]], frozenset[str]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def load(cls, session: Session, actor: Person, on: date) -> ActorRoles:
+        rows = session.execute(
+            select(RoleAssignment.role, RoleAssignment.process_id).where(
+                RoleAssignment.person_id == actor.id, *_in_force(on)
+            )
+        )
+        return cls._build(actor, on, [(role, pid) for role, pid in rows])
+
+    @classmethod
+    def for_handle(
+        cls, session: Session, handle: str, on: date, field: str = "actor"
+    ) -> ActorRoles:
+        """The person named by ``handle`` and their roles on ``on``, in one query."""
+        rows = session.execute(
+            select(Person, RoleAssignment.role, RoleAssignment.process_id)
+            .outerjoin(RoleAssignment, and_(RoleAssignment.person_id == Person.id, *_in_force(on)))
+            .where(Person.handle == handle)
+        ).all()
+        if not rows:
+            raise ValidationError(field, f"unknown person '{handle}'")
+        held = [(role, pid) for _, role, pid in rows if role is not None]
+        return cls._build(rows[0][0], on, held)
+
+    @classmethod
+    def _build(
+        cls, actor: Person, on: date, held: Sequence[tuple[object, int | None]]
+    ) -> ActorRoles:
         if not actor.active:
             return cls(actor, on, frozenset())
-        rows = session.scalars(
-            select(RoleAssignment)
-            .where(RoleAssignment.person_id == actor.id, RoleAssignment.valid_from <= on)
-            .where(RoleAssignment.valid_to.is_(None) | (RoleAssignment.valid_to > on))
-        )
         institution: set[str] = set()
         by_process: dict[int, set[str]] = defaultdict(set)
-        for row in rows:
-            target = institution if row.process_id is None else by_process[row.process_id]
-            target.add(row.role.value)
+        for role, process_id in held:
+            target = institution if process_id is None else by_process[process_id]
+            target.add(str(role))
         return cls(
             actor,
             on,
@@ -53,18 +92,29 @@ class ActorRoles:
         )
 
     def on_record(self, record: WorkflowRecord) -> frozenset[str]:
-        """Every role the actor holds on this record today."""
+        """Every role the actor holds on this record today (the same object for equal answers)."""
         if not self.actor.active:
             return frozenset()
-        roles = set(self.institution)
-        if record.process_id is not None:
-            roles |= self.by_process.get(record.process_id, frozenset())
-        for role, names in RECORD_ROLE_FIELDS.items():
-            if any(self._named(record, name) for name in names):
-                roles.add(role)
-        return frozenset(roles)
+        named = tuple(
+            role
+            for role, name, is_column in _record_role_fields(type(record))
+            if self._names_actor(record, name, is_column)
+        )
+        key = (record.process_id, named)
+        roles = self._memo.get(key)
+        if roles is None:
+            roles = self.institution | self.by_process.get(record.process_id or 0, frozenset())
+            roles = self._memo[key] = roles | frozenset(named)
+        return roles
 
-    def _named(self, record: WorkflowRecord, name: str) -> bool:
-        if name.endswith("_id"):
-            return bool(getattr(record, name, None) == self.actor.id)
-        return bool(record.field_value(name) == self.actor.handle)
+    def _names_actor(self, record: WorkflowRecord, name: str, is_column: bool) -> bool:
+        if is_column:
+            return bool(getattr(record, name) == self.actor.id)
+        return bool(record.data and record.data.get(name) == self.actor.handle)
+
+
+def _in_force(on: date) -> list[ColumnElement[bool]]:
+    return [
+        RoleAssignment.valid_from <= on,
+        or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > on),
+    ]

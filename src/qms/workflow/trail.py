@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from qms.errors import TrailError
@@ -49,14 +49,20 @@ def content_hash(entry: HistoryEntry) -> str:
 
 
 def append(session: Session, entry: HistoryEntry) -> HistoryEntry:
-    """Chain ``entry`` after the last row and add it to the session (flushed)."""
+    """Chain ``entry`` after the last row and insert it; ``entry`` gets its id.
+
+    The row is written with one INSERT ... RETURNING rather than through the unit of
+    work's flush: history rows are never changed afterwards, so they need no tracking.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TRAIL_LOCK_KEY})
     last = session.scalar(select(HistoryEntry.hash).order_by(HistoryEntry.id.desc()).limit(1))
     entry.prev_hash = last or GENESIS_HASH
     entry.hash = content_hash(entry)
-    session.add(entry)
-    session.flush()
+    values = {name: getattr(entry, name) for name in (*HASHED, "hash")}
+    entry.id = session.execute(
+        insert(HistoryEntry).values(**values).returning(HistoryEntry.id)
+    ).scalar_one()
     return entry
 
 
