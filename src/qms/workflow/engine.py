@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
@@ -225,10 +225,11 @@ class WorkflowEngine:
             ),
         )
         session.execute(
-            insert(OutboxMessage).values(
-                topic="workflow.transition",
-                dedupe_key=f"transition:{entry.hash}",
-                payload={
+            _OUTBOX_INSERT,
+            {
+                "topic": "workflow.transition",
+                "dedupe_key": f"transition:{entry.hash}",
+                "payload": {
                     "record_kind": record.record_kind,
                     "record_id": record.id,
                     "trigger": trigger,
@@ -237,8 +238,11 @@ class WorkflowEngine:
                     "actor": actor.handle,
                     "history_id": entry.id,
                 },
-                created_at=now,
-                available_at=now,
-            )
+                "created_at": now,
+                "available_at": now,
+            },
         )
         return entry
+
+
+_OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))

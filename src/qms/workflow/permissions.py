@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Date, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from qms.errors import ValidationError
@@ -63,11 +63,7 @@ class ActorRoles:
         cls, session: Session, handle: str, on: date, field: str = "actor"
     ) -> ActorRoles:
         """The person named by ``handle`` and their roles on ``on``, in one query."""
-        rows = session.execute(
-            select(Person, RoleAssignment.role, RoleAssignment.process_id)
-            .outerjoin(RoleAssignment, and_(RoleAssignment.person_id == Person.id, *_in_force(on)))
-            .where(Person.handle == handle)
-        ).all()
+        rows = session.execute(_PERSON_AND_ROLES, {"handle": handle, "on": on}).all()
         if not rows:
             raise ValidationError(field, f"unknown person '{handle}'")
         held = [(role, pid) for _, role, pid in rows if role is not None]
@@ -113,8 +109,19 @@ class ActorRoles:
         return bool(record.data and record.data.get(name) == self.actor.handle)
 
 
-def _in_force(on: date) -> list[ColumnElement[bool]]:
+def _in_force(on: date | BindParameter[date]) -> list[ColumnElement[bool]]:
     return [
         RoleAssignment.valid_from <= on,
         or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > on),
     ]
+
+
+# Built once, so that each fire reuses the compiled query.
+_PERSON_AND_ROLES = (
+    select(Person, RoleAssignment.role, RoleAssignment.process_id)
+    .outerjoin(
+        RoleAssignment,
+        and_(RoleAssignment.person_id == Person.id, *_in_force(bindparam("on", type_=Date()))),
+    )
+    .where(Person.handle == bindparam("handle"))
+)

@@ -14,9 +14,9 @@ from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from qms.errors import TrailError
@@ -55,15 +55,20 @@ def append(session: Session, entry: HistoryEntry) -> HistoryEntry:
     work's flush: history rows are never changed afterwards, so they need no tracking.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TRAIL_LOCK_KEY})
-    last = session.scalar(select(HistoryEntry.hash).order_by(HistoryEntry.id.desc()).limit(1))
-    entry.prev_hash = last or GENESIS_HASH
+        session.execute(_LOCK, {"key": TRAIL_LOCK_KEY})
+    entry.prev_hash = session.scalar(_LAST_HASH) or GENESIS_HASH
     entry.hash = content_hash(entry)
     values = {name: getattr(entry, name) for name in (*HASHED, "hash")}
-    entry.id = session.execute(
-        insert(HistoryEntry).values(**values).returning(HistoryEntry.id)
-    ).scalar_one()
+    entry.id = session.execute(_INSERT, values).scalar_one()
     return entry
+
+
+# Built once: SQLAlchemy then reuses their compiled form on every append.
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_LAST_HASH = select(HistoryEntry.hash).order_by(HistoryEntry.id.desc()).limit(1)
+_INSERT = insert(cast(Table, HistoryEntry.__table__)).returning(
+    cast(Table, HistoryEntry.__table__).c.id
+)
 
 
 @dataclass(frozen=True)
