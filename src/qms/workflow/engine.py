@@ -224,7 +224,7 @@ class WorkflowEngine:
                 workflow_hash=defn.content_hash,
             ),
         )
-        session.execute(
+        session.connection().execute(
             _OUTBOX_INSERT,
             {
                 "topic": "workflow.transition",

@@ -54,12 +54,13 @@ def append(session: Session, entry: HistoryEntry) -> HistoryEntry:
     The row is written with one INSERT ... RETURNING rather than through the unit of
     work's flush: history rows are never changed afterwards, so they need no tracking.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK, {"key": TRAIL_LOCK_KEY})
-    entry.prev_hash = session.scalar(_LAST_HASH) or GENESIS_HASH
+    connection = session.connection()  # Core statements: no ORM bookkeeping needed
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"key": TRAIL_LOCK_KEY})
+    entry.prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
     entry.hash = content_hash(entry)
     values = {name: getattr(entry, name) for name in (*HASHED, "hash")}
-    entry.id = session.execute(_INSERT, values).scalar_one()
+    entry.id = connection.execute(_INSERT, values).scalar_one()
     return entry
 
 
