@@ -1,0 +1,1 @@
+"""Rendering for people: Jinja2 templates under reports/, HTML, PDF, charts."""
