@@ -14,10 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The example institution's roles start before the demo's year of records.
+MAP_SINCE = $(shell $(PYTHON) -c "import datetime as d; print(d.date.today() - d.timedelta(days=400))")
+
 ## make run: migrate the embedded SQLite database, load the example institution, tell its story
 run: $(STAMP)
 	$(BIN)/qms db upgrade
-	$(BIN)/qms processmap load workflows/process-map.yaml
+	$(BIN)/qms processmap load workflows/process-map.yaml --as-of $(MAP_SINCE)
 	$(BIN)/qms demo
 
 ## make test: the whole suite (unit, SQLite and PostgreSQL integration, CLI end to end)

@@ -217,4 +217,4 @@ def _figure_dict(figures: Any, steps: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    return None if value is None else round(float(value), 1)

@@ -16,9 +16,11 @@ def demo(app: App) -> None:
     `make run` migrates the embedded SQLite database and loads the example
     process map before calling this command.
     """
+    from qms.services import demo as demo_data
     from qms.services import overview, processmap
 
     today = app.today()
+    loaded = demo_data.run(app.settings, app.ready_database(), today)
     with app.ready_database().reading() as session:
         summary = overview.overview(session, today)
         if summary.organisation is None:
@@ -48,7 +50,17 @@ def demo(app: App) -> None:
                 f"  {process.code:<7} {process.name:<62} pilot: {pilots.get(process.id, '(none)')}"
             )
     click.echo("")
+    click.echo("Demo records (a year of the quality system, with invented people):")
+    for line in loaded:
+        click.echo(f"  {line}")
+    click.echo("")
     click.echo("Try next:")
+    click.echo("  .venv/bin/qms action list --overdue            late improvement actions")
+    click.echo(
+        "  .venv/bin/qms nc list --state analysed         nonconformities waiting for a plan"
+    )
+    click.echo("  .venv/bin/qms action stats                     cycle times per process")
+    click.echo("  .venv/bin/qms trail verify                     the audit trail's hash chain")
     click.echo("  .venv/bin/qms processmap show --format json   the map with every role holder")
     click.echo("  .venv/bin/qms config show                     the effective settings")
     click.echo("  .venv/bin/qms db check                        schema matches the code")

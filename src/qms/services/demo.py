@@ -22,6 +22,7 @@ from qms.db import Database
 SEED = 9001
 STEPS: list[str] = [
     # one module per capability, in the order they build on each other
+    "qms.services.demo_capa",
 ]
 
 
