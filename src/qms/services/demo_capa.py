@@ -320,6 +320,8 @@ def _nonconformity(
         return lambda: None if "nc" not in ids else _fire_nc(ctx, ids["nc"], trigger, actor, inputs)
 
     timeline.add(detected, create)
+    if index % 11 == 10:
+        return  # just logged: waiting for containment
     if index % 17 == 16:
         timeline.add(
             detected + timedelta(days=2),
@@ -327,10 +329,8 @@ def _nonconformity(
         )
         return
     day = detected + timedelta(days=rng.randint(0, 3))
-    if not timeline.add(
-        day,
-        fire("contain", pilot, containment=f"Immediate fix: {problem.plan.lower()} (temporary)"),
-    ):
+    containment = f"Immediate fix while the cause is analysed: {problem.plan.lower()}"
+    if not timeline.add(day, fire("contain", pilot, containment=containment)) or index % 13 == 12:
         return
     day += timedelta(days=rng.randint(4, 15))
     analysis = {
@@ -389,6 +389,8 @@ def _plan_and_check(
     ):
         return
     later = max(check, done) + timedelta(days=rng.randint(1, 10))
+    if index % 14 == 13:
+        return  # checked, waiting for the quality manager to close it
     if ineffective:
         timeline.add(
             later,
@@ -444,11 +446,13 @@ def _idea(
         )
 
     timeline.add(created, create)
+    if index % 10 == 9:
+        return  # proposed: waiting for the pilot
     day = created + timedelta(days=rng.randint(1, 7))
     if index % 9 == 4:
         timeline.add(day, fire("reject", pilot, rejection_reason="Not a priority this year"))
         return
-    if not timeline.add(day, fire("approve", pilot)):
+    if not timeline.add(day, fire("approve", pilot)) or index % 11 == 7:
         return
     day += timedelta(days=rng.randint(1, 10))
     if not timeline.add(day, fire("start", owner)) or index % 4 == 1:
@@ -456,7 +460,9 @@ def _idea(
     done = due + timedelta(days=rng.randint(-20, 10))
     if not timeline.add(done, fire("complete", owner, work_done=f"{title}: in place")):
         return
-    if not timeline.add(max(done, check), fire("check_effectiveness", pilot)):
+    if index % 8 == 6:
+        return  # done, effectiveness not yet checked
+    if not timeline.add(max(done, check), fire("check_effectiveness", pilot)) or index % 12 == 3:
         return
     closing = max(done, check) + timedelta(days=rng.randint(1, 7))
     if index % 7 == 5:
