@@ -71,6 +71,13 @@ class Process(Base):
     macro_process: Mapped[MacroProcess] = relationship(back_populates="processes")
 
 
+class Notification(enum.StrEnum):
+    """How a person gets their reminders: each one as it falls due, or one e-mail a day."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+
 class Person(Base):
     __tablename__ = "person"
 
@@ -79,6 +86,9 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    notification: Mapped[Notification] = mapped_column(
+        str_enum(Notification), default=Notification.IMMEDIATE, server_default="immediate"
+    )
 
 
 class RoleAssignment(Base):

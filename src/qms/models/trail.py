@@ -53,19 +53,26 @@ class HistoryEntry(Base):
 
 
 class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
+    PENDING = "pending"  # waiting to be sent (again, after a temporary failure)
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # refused for good (e.g. unknown mailbox); kept, retried on request
+    HANDLED = "handled"  # needed no e-mail (an engine event, a reminder for a closed record)
 
 
 class OutboxMessage(Base):
     """Something to tell the world, written in the same transaction as the change it reports.
 
-    ``dedupe_key`` is unique: writing the same message twice stores it once.
+    ``dedupe_key`` is unique: writing the same message twice stores it once.  The
+    scheduler's dispatcher claims pending rows with a lease (``leased_until``, and
+    ``leased_by`` the worker holding it); a lease that expires is claimed again.
+    ``recipient`` is the handle of the person a reminder or digest is for.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_available", "status", "available_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_available", "status", "available_at"),
+        Index("ix_outbox_recipient_topic_status", "recipient", "topic", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(64))
@@ -80,3 +87,5 @@ class OutboxMessage(Base):
     leased_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str | None] = mapped_column(String(64), default=None)
+    leased_by: Mapped[str | None] = mapped_column(String(64), default=None)
