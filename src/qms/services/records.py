@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +26,24 @@ def process(session: Session, code: str, field: str = "process") -> Process:
     if found.retired_on is not None:
         raise ValidationError(field, f"process '{code}' was retired on {found.retired_on}")
     return found
+
+
+def typed(record: WorkflowRecord, name: str, value: Any) -> Any:
+    """``value`` converted to the type of the record's column ``name`` (text from the CLI)."""
+    column = record.__table__.columns.get(name)
+    if column is None or not isinstance(value, str):
+        return value
+    python_type = column.type.python_type
+    try:
+        if python_type is date:
+            return date.fromisoformat(value)
+        if python_type is bool:
+            return value.strip().lower() in ("yes", "true", "1", "y")
+        if python_type is int:
+            return int(value)
+    except ValueError:
+        raise ValidationError(name, f"{value!r} is not a {python_type.__name__}") from None
+    return value
 
 
 def model_for(kind: str) -> type[WorkflowRecord]:

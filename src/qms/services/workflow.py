@@ -36,6 +36,7 @@ def start(
     engine: WorkflowEngine,
     kind: str,
     actor: str,
+    /,
     *,
     process: str | None = None,
     title: str = "",
@@ -48,8 +49,13 @@ def start(
         record = records.model_for(kind)(title=title, data={})
         if process is not None:
             record.process_id = records.process(session, process).id
+        allowed = engine.registry.for_kind(kind).fields
         for name, value in fields.items():
-            record.set_field(name, value)
+            if name not in allowed:
+                raise ValidationError(
+                    name, f"not a field of {kind} (its fields: {', '.join(allowed)})"
+                )
+            record.set_field(name, records.typed(record, name, value))
         return record
 
     return start_with(database, engine, actor, prepare, comment)

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from qms.errors import ValidationError
 from qms.models import Person, RoleAssignment, WorkflowRecord
 
-# A record role is held by the person a field names: an id column, or a handle in the data.
+# A record role is held by the person a field names: an id column, a handle in the data,
+# or an id column of a related record ("audit.lead_auditor_id": a finding's audit's lead).
 RECORD_ROLE_FIELDS = {
     "owner": ("owner_id", "action_owner"),
-    "lead_auditor": ("lead_auditor_id",),
+    "lead_auditor": ("lead_auditor_id", "audit.lead_auditor_id"),
 }
 
 
@@ -34,7 +35,7 @@ def _record_role_fields(model: type[WorkflowRecord]) -> tuple[tuple[str, str, bo
     for role, names in RECORD_ROLE_FIELDS.items():
         for name in names:
             is_column = name.endswith("_id")
-            if not is_column or name in model.field_names():
+            if not is_column or name.split(".")[0] in model.field_names():
                 found.append((role, name, is_column))
     return tuple(found)
 
@@ -104,9 +105,12 @@ class ActorRoles:
         return roles
 
     def _names_actor(self, record: WorkflowRecord, name: str, is_column: bool) -> bool:
-        if is_column:
-            return bool(getattr(record, name) == self.actor.id)
-        return bool(record.data and record.data.get(name) == self.actor.handle)
+        if not is_column:
+            return bool(record.data and record.data.get(name) == self.actor.handle)
+        holder: object = record
+        for part in name.split("."):
+            holder = getattr(holder, part, None)
+        return bool(holder == self.actor.id)
 
 
 def _in_force(on: date | BindParameter[date]) -> list[ColumnElement[bool]]:
