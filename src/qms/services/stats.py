@@ -13,7 +13,7 @@ from datetime import date, datetime
 from statistics import median
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from qms.models import HistoryEntry, ImprovementAction, Nonconformity, Process
 from qms.services.capa import ACTION_OPEN_WORK, NC_OPEN_WORK
@@ -92,25 +92,37 @@ def _figures(
         figures.steps[step].append(days)
 
 
-def nonconformity_figures(session: Session, today: date) -> list[ProcessFigures]:
-    days = milestone_days(session, "nonconformity", NC_MILESTONES)
+def _by_process(
+    session: Session,
+    model: type[ImprovementAction] | type[Nonconformity],
+    due: InstrumentedAttribute[date | None],
+    milestones: dict[str, str],
+    open_work: tuple[str, ...],
+    today: date,
+) -> list[ProcessFigures]:
+    days = milestone_days(session, model.record_kind, milestones)
     by_process: dict[str, ProcessFigures] = {}
-    query = select(
-        Nonconformity.id, Nonconformity.state, Nonconformity.action_due_date, Process.code
-    ).join(Process, Nonconformity.process_id == Process.id)
-    for record_id, state, due, code in session.execute(query):
-        overdue = due is not None and due < today and state in NC_OPEN_WORK
+    query = select(model.id, model.state, due, Process.code).join(
+        Process, model.process_id == Process.id
+    )
+    for record_id, state, due_on, code in session.execute(query):
+        overdue = due_on is not None and due_on < today and state in open_work
         _figures(by_process, code, state, overdue, days.get(record_id, {}))
     return [by_process[code] for code in sorted(by_process)]
+
+
+def nonconformity_figures(session: Session, today: date) -> list[ProcessFigures]:
+    return _by_process(
+        session, Nonconformity, Nonconformity.action_due_date, NC_MILESTONES, NC_OPEN_WORK, today
+    )
 
 
 def action_figures(session: Session, today: date) -> list[ProcessFigures]:
-    days = milestone_days(session, "improvement_action", ACTION_MILESTONES)
-    by_process: dict[str, ProcessFigures] = {}
-    query = select(
-        ImprovementAction.id, ImprovementAction.state, ImprovementAction.due_date, Process.code
-    ).join(Process, ImprovementAction.process_id == Process.id)
-    for record_id, state, due, code in session.execute(query):
-        overdue = due is not None and due < today and state in ACTION_OPEN_WORK
-        _figures(by_process, code, state, overdue, days.get(record_id, {}))
-    return [by_process[code] for code in sorted(by_process)]
+    return _by_process(
+        session,
+        ImprovementAction,
+        ImprovementAction.due_date,
+        ACTION_MILESTONES,
+        ACTION_OPEN_WORK,
+        today,
+    )
