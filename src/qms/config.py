@@ -65,6 +65,71 @@ class Settings(BaseSettings):
         "within this many months is flagged as a repeat.",
     )
 
+    audit_finding_types: str = Field(
+        "conformity,strength,major_nonconformity:major,minor_nonconformity:minor,"
+        "observation,opportunity_for_improvement",
+        description="Types of audit finding, comma-separated; 'type:grade' marks a nonconformity "
+        "of that grade (a grade of QMS_NC_SEVERITIES), which raises a nonconformity and a "
+        "corrective action (clause 9.2.2 e).",
+    )
+    audit_due_days: str = Field(
+        "major=30,minor=90",
+        description="Days given to the corrective action of a nonconformity finding, per grade.",
+    )
+    audit_reaudit_months: int = Field(
+        6,
+        ge=1,
+        description="A process with a major nonconformity or an overdue corrective action in the "
+        "previous cycle is audited within this many months of the cycle's start.",
+    )
+    audit_closed_periods: str = Field(
+        "02-17..02-23,04-14..04-27,07-14..08-31,10-20..11-02,12-20..01-04",
+        description="Periods when no audit is planned (school holidays), as MM-DD..MM-DD, "
+        "comma-separated, repeated every year.",
+    )
+    audit_max_per_auditor_month: int = Field(
+        2, ge=1, description="Most audits one auditor leads in one month when planning."
+    )
+
+    @field_validator("audit_finding_types")
+    @classmethod
+    def _finding_types(cls, value: str) -> str:
+        from qms.audit_policy import parse_finding_types
+
+        parse_finding_types(value)
+        return value
+
+    @field_validator("audit_due_days")
+    @classmethod
+    def _due_days(cls, value: str) -> str:
+        from qms.audit_policy import parse_due_days
+
+        parse_due_days(value)
+        return value
+
+    @field_validator("audit_closed_periods")
+    @classmethod
+    def _closed_periods(cls, value: str) -> str:
+        from qms.audit_policy import parse_closed_periods
+
+        parse_closed_periods(value)
+        return value
+
+    review_interval_months: int = Field(
+        12,
+        ge=1,
+        le=36,
+        description="Months between two management reviews: closing one plans the next "
+        "this far after it was held (clause 9.3.1).",
+    )
+    process_review_interval_months: int = Field(
+        12,
+        ge=1,
+        le=36,
+        description="Months between two reviews of the same process (clause 4.4: at least "
+        "yearly).",
+    )
+
     @field_validator("nc_severities")
     @classmethod
     def _severity_list(cls, value: str) -> str:

@@ -28,6 +28,19 @@ COMMANDS = {
     "nc": ("qms.cli.nc", "nc", "Nonconformities, from detection to verified closure (10.2)."),
     "record": ("qms.cli.record", "record", "Start records and fire their workflow triggers."),
     "trail": ("qms.cli.trail", "trail", "Verify and read the audit trail (clause 7.5)."),
+    "scheduler": (
+        "qms.cli.scheduler",
+        "scheduler",
+        "Reminders, digests and scheduled reports: run the timer or one pass.",
+    ),
+    "outbox": ("qms.cli.outbox", "outbox", "E-mails waiting, sent or failed; retry one."),
+    "person": ("qms.cli.person", "person", "How a person gets reminders (immediate or digest)."),
+    "calendar": ("qms.cli.calendar", "calendar", "A person's due dates and meetings as ICS."),
+    "audit": (
+        "qms.cli.audit",
+        "audit",
+        "Internal audits: programme, impartial teams, findings, reports (9.2).",
+    ),
 }
 
 

@@ -1,5 +1,15 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
+from qms.models.audits import (
+    Answer,
+    AuditType,
+    ChecklistItem,
+    ImpartialityException,
+    ProgrammeEntry,
+    ReportRevision,
+    TeamMember,
+    TeamRole,
+)
 from qms.models.base import Base, UTCDateTime
 from qms.models.processmap import (
     ORGANISATION_ROLES,
@@ -14,6 +24,7 @@ from qms.models.processmap import (
 from qms.models.records import (
     RECORD_MODELS,
     AuditFinding,
+    AuditProgramme,
     ImprovementAction,
     InternalAudit,
     ManagementReview,
@@ -34,9 +45,14 @@ __all__ = [
     "ORGANISATION_ROLES",
     "PROCESS_ROLES",
     "RECORD_MODELS",
+    "Answer",
     "AuditFinding",
+    "AuditProgramme",
+    "AuditType",
     "Base",
+    "ChecklistItem",
     "HistoryEntry",
+    "ImpartialityException",
     "ImprovementAction",
     "InternalAudit",
     "MacroProcess",
@@ -48,8 +64,12 @@ __all__ = [
     "Person",
     "Process",
     "ProcessReview",
+    "ProgrammeEntry",
+    "ReportRevision",
     "Role",
     "RoleAssignment",
+    "TeamMember",
+    "TeamRole",
     "UTCDateTime",
     "WorkflowRecord",
     "WorkflowVersion",

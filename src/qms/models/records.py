@@ -120,7 +120,20 @@ class ImprovementAction(WorkflowRecord):
     nonconformity: Mapped[Nonconformity | None] = relationship()
 
 
+class AuditProgramme(WorkflowRecord):
+    """The internal audit programme of one cycle (clause 9.2.2 a); its entries are in audits.py."""
+
+    __tablename__ = "audit_programme"
+    record_kind = "audit_programme"
+
+    cycle: Mapped[int] = mapped_column(unique=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+
 class InternalAudit(WorkflowRecord):
+    """One audit of one process (clause 9.2); team, checklist and reports are in audits.py."""
+
     __tablename__ = "internal_audit"
     record_kind = "internal_audit"
 
@@ -129,11 +142,23 @@ class InternalAudit(WorkflowRecord):
     objectives: Mapped[str] = mapped_column(Text, default="")
     lead_auditor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     planned_start: Mapped[date | None]
+    audit_type: Mapped[str] = mapped_column(String(20), default="internal")
+    planned_end: Mapped[date | None]
+    location: Mapped[str] = mapped_column(Text, default="")
+    auditee: Mapped[str] = mapped_column(Text, default="")
+    audit_client: Mapped[str] = mapped_column(String(200), default="")
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("audit_programme.id"), index=True)
+    previous_audit_id: Mapped[int | None] = mapped_column(ForeignKey("internal_audit.id"))
 
     lead_auditor: Mapped[Person | None] = relationship(foreign_keys=[lead_auditor_id])
+    programme: Mapped[AuditProgramme | None] = relationship()
+    previous_audit: Mapped[InternalAudit | None] = relationship(remote_side="InternalAudit.id")
 
 
 class AuditFinding(WorkflowRecord):
+    """A finding of an audit, citing its criterion and evidence; a nonconformity finding
+    links to the nonconformity and the corrective action it raised."""
+
     __tablename__ = "audit_finding"
     record_kind = "audit_finding"
 
@@ -141,22 +166,44 @@ class AuditFinding(WorkflowRecord):
     finding_type: Mapped[str] = mapped_column(String(40), default="observation")
     criterion: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[str] = mapped_column(Text, default="")
+    grade: Mapped[str | None] = mapped_column(String(20))
+    found_on: Mapped[date | None]
+    nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_action.id"))
 
     audit: Mapped[InternalAudit | None] = relationship()
+    nonconformity: Mapped[Nonconformity | None] = relationship()
+    action: Mapped[ImprovementAction | None] = relationship()
 
 
 class ManagementReview(WorkflowRecord):
+    """Top management's review (clause 9.3) of the period ``period_start``..``period_end``."""
+
     __tablename__ = "management_review"
     record_kind = "management_review"
 
     planned_on: Mapped[date | None]
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    previous_review_id: Mapped[int | None] = mapped_column(ForeignKey("management_review.id"))
+
+    previous_review: Mapped[ManagementReview | None] = relationship(
+        remote_side="ManagementReview.id"
+    )
 
 
 class ProcessReview(WorkflowRecord):
+    """A pilot's yearly review of their process (clauses 4.4, 9.1.3)."""
+
     __tablename__ = "process_review"
     record_kind = "process_review"
 
     planned_on: Mapped[date | None]
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
+    previous_review_id: Mapped[int | None] = mapped_column(ForeignKey("process_review.id"))
+
+    previous_review: Mapped[ProcessReview | None] = relationship(remote_side="ProcessReview.id")
 
 
 RECORD_MODELS: dict[str, type[WorkflowRecord]] = {
@@ -166,6 +213,7 @@ RECORD_MODELS: dict[str, type[WorkflowRecord]] = {
         Nonconformity,
         InternalAudit,
         AuditFinding,
+        AuditProgramme,
         ManagementReview,
         ProcessReview,
     )

@@ -14,6 +14,7 @@ class RecordKind(enum.StrEnum):
     AUDIT_FINDING = "audit_finding"
     MANAGEMENT_REVIEW = "management_review"
     PROCESS_REVIEW = "process_review"
+    AUDIT_PROGRAMME = "audit_programme"
 
 
 # Roles relative to one record rather than to a process: the person the record names.

@@ -1,0 +1,233 @@
+"""What the audit services share: who may plan, impartiality (clause 9.2.2 c), the
+per-process audit templates under ``workflows/checklists/``, and notes in the trail."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from qms import yamldoc
+from qms.audit_policy import FindingType, parse_due_days, parse_finding_types
+from qms.config import Settings
+from qms.db import UnitOfWork
+from qms.errors import ConfigError, ConflictError, NotFound, PermissionDenied, ValidationError
+from qms.models import (
+    PROCESS_ROLES,
+    HistoryEntry,
+    InternalAudit,
+    Person,
+    Process,
+    Role,
+    RoleAssignment,
+    TeamMember,
+    WorkflowRecord,
+)
+from qms.workflow import trail
+from qms.workflow.engine import WorkflowEngine
+from qms.workflow.permissions import ActorRoles
+
+TEMPLATES_FOLDER = "checklists"
+DEFAULT_TEMPLATE = "default"
+
+
+class Importance(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+AUDITS_PER_CYCLE = {Importance.HIGH: 2, Importance.MEDIUM: 1, Importance.LOW: 1}
+
+
+class QuestionSpec(yamldoc.Spec):
+    clause: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+
+
+class TemplateSpec(yamldoc.Spec):
+    process: str
+    importance: Literal["high", "medium", "low"]
+    questions: list[QuestionSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Template:
+    process: str
+    importance: Importance
+    questions: tuple[tuple[str, str], ...]  # (clause, question)
+    source: str
+
+
+@cache
+def _read_template(path: Path) -> Template:
+    doc = yamldoc.load(path)
+    spec = yamldoc.parse(doc, TemplateSpec)
+    return Template(
+        spec.process,
+        Importance(spec.importance),
+        tuple((q.clause, q.question) for q in spec.questions),
+        str(path),
+    )
+
+
+def template_for(workflows_dir: Path, process_code: str) -> Template:
+    """The audit template of a process: its own file, else ``default.yaml``."""
+    folder = Path(workflows_dir) / TEMPLATES_FOLDER
+    own = folder / f"{process_code}.yaml"
+    path = own if own.exists() else folder / f"{DEFAULT_TEMPLATE}.yaml"
+    return _read_template(path.resolve())
+
+
+def finding_types(settings: Settings) -> dict[str, FindingType]:
+    """The configured finding types; a nonconformity grade must be a known severity."""
+    types = {t.name: t for t in parse_finding_types(settings.audit_finding_types)}
+    days = parse_due_days(settings.audit_due_days)
+    for kind in types.values():
+        if kind.grade is not None and kind.grade not in settings.severities:
+            raise ConfigError(
+                f"QMS_AUDIT_FINDING_TYPES: grade '{kind.grade}' of '{kind.name}' is not one of "
+                f"QMS_NC_SEVERITIES ({', '.join(settings.severities)})"
+            )
+        if kind.grade is not None and kind.grade not in days:
+            raise ConfigError(f"QMS_AUDIT_DUE_DAYS: no due days for grade '{kind.grade}'")
+    return types
+
+
+def due_days(settings: Settings, grade: str) -> int:
+    return parse_due_days(settings.audit_due_days)[grade]
+
+
+def coordinator(session: Session, handle: str, today: date, what: str) -> Person:
+    """The person, if they may plan audits: the quality manager or a quality correspondent."""
+    roles = ActorRoles.for_handle(session, handle, today, "actor")
+    person = roles.actor
+    if not person.active:
+        raise ValidationError("actor", f"'{handle}' is no longer active")
+    if Role.QUALITY_MANAGER in roles.institution or any(
+        Role.CORRESPONDENT in held for held in roles.by_process.values()
+    ):
+        return person
+    raise PermissionDenied(
+        f"{person.name} ({handle}) may not {what}: it needs the role quality_manager or "
+        f"correspondent of a process; on {today.isoformat()} they hold "
+        f"{', '.join(sorted(roles.institution)) or 'no such role'}"
+    )
+
+
+def require_institution_role(session: Session, handle: str, today: date, role: Role) -> Person:
+    roles = ActorRoles.for_handle(session, handle, today, "actor")
+    if role in roles.institution and roles.actor.active:
+        return roles.actor
+    raise PermissionDenied(
+        f"{roles.actor.name} ({handle}) is not a {role.value.replace('_', ' ')} on "
+        f"{today.isoformat()}"
+    )
+
+
+def process_roles(session: Session, person: Person, process: Process, day: date) -> list[str]:
+    """The roles ``person`` holds on ``process`` on ``day`` (pilot, correspondent, contributor)."""
+    rows = session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id,
+            RoleAssignment.process_id == process.id,
+            RoleAssignment.role.in_(list(PROCESS_ROLES)),
+        )
+    )
+    return sorted({str(r.role) for r in rows if r.holds_on(day)})
+
+
+def holds_institution_role(session: Session, person: Person, role: Role, day: date) -> bool:
+    rows = session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.person_id == person.id,
+            RoleAssignment.role == role,
+            RoleAssignment.process_id.is_(None),
+        )
+    )
+    return any(r.holds_on(day) for r in rows)
+
+
+def conflict_message(person: Person, process: Process, roles: list[str], day: date) -> str:
+    return (
+        f"{person.name} ({person.handle}) is {' and '.join(roles)} of {process.code} on "
+        f"{day.isoformat()}: an auditor may not audit their own work (clause 9.2.2 c); "
+        "a quality manager may approve an exception with a written justification "
+        "(qms audit exception)"
+    )
+
+
+def audit(session: Session, audit_id: int) -> InternalAudit:
+    found = session.get(InternalAudit, audit_id)
+    if found is None:
+        raise NotFound(f"no internal_audit #{audit_id}")
+    return found
+
+
+def team(session: Session, record: InternalAudit) -> list[TeamMember]:
+    return list(
+        session.scalars(
+            select(TeamMember).where(TeamMember.audit_id == record.id).order_by(TeamMember.id)
+        )
+    )
+
+
+def audit_day(record: InternalAudit, today: date) -> date:
+    return record.planned_start or today
+
+
+def note(
+    session: Session,
+    engine: WorkflowEngine,
+    record: WorkflowRecord,
+    event: str,
+    actor: Person,
+    inputs: dict[str, object],
+    comment: str = "",
+) -> HistoryEntry:
+    """Write an event that changes no state (a team change, an exception) to the trail."""
+    defn = engine.definition(session, record)
+    record.updated_at = engine.clock.now()
+    return trail.append(
+        session,
+        HistoryEntry(
+            record_kind=record.record_kind,
+            record_id=record.id,
+            trigger=event,
+            from_state=record.state,
+            to_state=record.state,
+            actor=actor.handle,
+            at=engine.clock.now(),
+            inputs=inputs,
+            comment=comment,
+            workflow_name=defn.name,
+            workflow_version=defn.version,
+            workflow_hash=defn.content_hash,
+        ),
+    )
+
+
+def commit(uow: UnitOfWork, reference: str) -> None:
+    """Commit, turning a concurrent change into a ConflictError (nothing is saved)."""
+    try:
+        uow.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        raise ConflictError(
+            f"{reference} was changed by someone else at the same time; nothing was saved, "
+            "reload it"
+        ) from exc
+
+
+def required(field: str, value: str | None) -> str:
+    if value is None or not value.strip():
+        raise ValidationError(field, "is required")
+    return value.strip()
