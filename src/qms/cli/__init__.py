@@ -28,6 +28,16 @@ COMMANDS = {
     "nc": ("qms.cli.nc", "nc", "Nonconformities, from detection to verified closure (10.2)."),
     "record": ("qms.cli.record", "record", "Start records and fire their workflow triggers."),
     "trail": ("qms.cli.trail", "trail", "Verify and read the audit trail (clause 7.5)."),
+    "indicator": (
+        "qms.cli.indicator",
+        "indicator",
+        "Indicators, measurements, breaches and trend charts (clause 9.1).",
+    ),
+    "review": (
+        "qms.cli.review",
+        "review",
+        "Process and management reviews, and the review pack (clauses 9.1.3, 9.3).",
+    ),
     "scheduler": (
         "qms.cli.scheduler",
         "scheduler",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.models.base import Base, str_enum
 from qms.models.processmap import Person, Process
+from qms.models.records import ImprovementAction
 
 
 class Frequency(enum.StrEnum):
@@ -135,6 +136,7 @@ class BreachProposal(Base):
     action_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_action.id"))
 
     indicator: Mapped[Indicator] = relationship()
+    action: Mapped[ImprovementAction | None] = relationship()
 
 
 class ReviewNote(Base):
@@ -166,6 +168,8 @@ class ReviewDecision(Base):
     action_id: Mapped[int] = mapped_column(ForeignKey("improvement_action.id"))
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
+
+    action: Mapped[ImprovementAction] = relationship()
 
 
 class ReviewPack(Base):

@@ -1,0 +1,140 @@
+"""Values over time: the last periods of each indicator, their trend, and what is missing.
+
+Every function here reads all the indicators it is given with one query for their
+measurements, whatever their number (no query per indicator).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from statistics import mean
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qms.models import Direction, Indicator, Measurement, Person, Process
+from qms.services import indicators_periods
+from qms.services.indicators import Status, status
+from qms.services.indicators_periods import Period
+
+WINDOW = 24  # periods on a trend chart
+
+
+@dataclass(frozen=True)
+class Point:
+    period: str
+    value: float | None
+
+
+@dataclass(frozen=True)
+class Series:
+    indicator: Indicator
+    points: tuple[Point, ...]  # oldest first, None where nothing was recorded
+
+    @property
+    def values(self) -> list[float]:
+        return [p.value for p in self.points if p.value is not None]
+
+    @property
+    def latest(self) -> Point | None:
+        return next((p for p in reversed(self.points) if p.value is not None), None)
+
+    @property
+    def status(self) -> Status | None:
+        latest = self.latest
+        return (
+            None if latest is None or latest.value is None else status(self.indicator, latest.value)
+        )
+
+    @property
+    def trend(self) -> str:
+        """improving, worsening or stable: the last three values against the three before."""
+        values = self.values
+        if len(values) < 2:
+            return "not enough values"
+        recent, before = values[-3:], values[-6:-3] or values[:1]
+        change = mean(recent) - mean(before)
+        scale = max(abs(self.indicator.target), 1e-9)
+        if abs(change) / scale < 0.02:
+            return "stable"
+        better = change > 0 if self.indicator.direction == Direction.HIGHER else change < 0
+        return "improving" if better else "worsening"
+
+
+def last_period(indicator: Indicator, until: date) -> Period:
+    """The latest period of the indicator that is over on ``until``."""
+    return indicators_periods.containing(until, indicator.frequency).previous()
+
+
+def series(
+    session: Session, indicators: Sequence[Indicator], until: date, count: int = WINDOW
+) -> list[Series]:
+    """For each indicator, its last ``count`` periods over on ``until`` (one query in all)."""
+    values = _values(session, [i.id for i in indicators])
+    found = []
+    for indicator in indicators:
+        periods = indicators_periods.last_n(last_period(indicator, until), count)
+        mine = values.get(indicator.id, {})
+        found.append(Series(indicator, tuple(Point(p.label, mine.get(p.label)) for p in periods)))
+    return found
+
+
+def _values(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
+    by_indicator: dict[int, dict[str, float]] = defaultdict(dict)
+    if not ids:
+        return by_indicator
+    query = select(Measurement.indicator_id, Measurement.period, Measurement.value).where(
+        Measurement.indicator_id.in_(ids)
+    )
+    for indicator_id, period, value in session.execute(query):
+        by_indicator[indicator_id][period] = value
+    return by_indicator
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    indicator: str
+    process: str
+    period: str
+    due_on: date
+    days_late: int
+    owner: str | None
+
+
+def missing(session: Session, today: date, since: date) -> list[MissingRow]:
+    """Periods ended on or after ``since`` whose value is past due and not recorded."""
+    query = (
+        select(Indicator, Process.code, Person.handle)
+        .join(Process, Indicator.process_id == Process.id)
+        .outerjoin(Person, Indicator.owner_id == Person.id)
+        .where(Indicator.retired_on.is_(None))
+        .order_by(Process.code, Indicator.position)
+    )
+    rows = session.execute(query).all()
+    values = _values(session, [i.id for i, _, _ in rows])
+    found = []
+    for indicator, process, owner in rows:
+        for period in _expected(indicator, since, today):
+            if period.label not in values.get(indicator.id, {}):
+                due = period.end + timedelta(days=indicator.due_days)
+                found.append(
+                    MissingRow(
+                        indicator.code, process, period.label, due, (today - due).days, owner
+                    )
+                )
+    return found
+
+
+def _expected(indicator: Indicator, since: date, today: date) -> list[Period]:
+    first = indicators_periods.containing(since, indicator.frequency)
+    if indicator.since_period:
+        first = max(first, indicators_periods.parse(indicator.since_period, indicator.frequency))
+    last = last_period(indicator, today)
+    return [
+        p
+        for p in indicators_periods.span(first, last)
+        if p.end >= since and p.end + timedelta(days=indicator.due_days) < today
+    ]
