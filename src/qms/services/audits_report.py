@@ -4,6 +4,7 @@ queues an e-mail to the process pilot and the directors in the outbox."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -91,6 +92,12 @@ def html(app: Services, session: Session, record: InternalAudit, issue: Issue | 
 
 
 def pdf(app: Services, text: str) -> bytes:
+    with warnings.catch_warnings():
+        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
+        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
+        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+        import weasyprint  # noqa: F401 - imported once here, under the filter
+
     return html_to_pdf(text, Path(app.settings.reports_dir).resolve())
 
 
