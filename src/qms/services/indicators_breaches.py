@@ -178,7 +178,9 @@ def accept(
     """The pilot accepts: an improvement action is proposed, linked to the breach."""
     today, now = app.engine.today(), app.engine.clock.now()
 
-    def prepare(session: Session) -> ImprovementAction:
+    def prepare(
+        session: Session,
+    ) -> tuple[ImprovementAction, reviews_decisions.Link]:
         breach = _open_breach(session, breach_id, actor, today)
         indicator = breach.indicator
         action = reviews_decisions.build(
@@ -198,9 +200,12 @@ def accept(
             ),
             today,
         )
-        breach.state, breach.action = BreachState.ACCEPTED, action
-        breach.decided_by, breach.decided_at = actor, now
-        return action
+
+        def link(session: Session, action: ImprovementAction) -> None:
+            breach.state, breach.action_id = BreachState.ACCEPTED, action.id
+            breach.decided_by, breach.decided_at = actor, now
+
+        return action, link
 
     return reviews_decisions.start(app, actor, prepare)
 

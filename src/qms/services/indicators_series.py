@@ -21,6 +21,7 @@ from qms.services.indicators import Status, status
 from qms.services.indicators_periods import Period
 
 WINDOW = 24  # periods on a trend chart
+SHOWN_AT_LEAST = 8  # periods kept when the oldest ones have no value
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,16 @@ def series(
     for indicator in indicators:
         periods = indicators_periods.last_n(last_period(indicator, until), count)
         mine = values.get(indicator.id, {})
-        found.append(Series(indicator, tuple(Point(p.label, mine.get(p.label)) for p in periods)))
+        points = [Point(p.label, mine.get(p.label)) for p in periods]
+        found.append(Series(indicator, tuple(_trimmed(points))))
     return found
+
+
+def _trimmed(points: list[Point]) -> list[Point]:
+    """Without the oldest periods before the first value (a yearly indicator measured for
+    three years shows eight years, not twenty-four)."""
+    first = next((i for i, p in enumerate(points) if p.value is not None), len(points))
+    return points[min(first, max(len(points) - SHOWN_AT_LEAST, 0)) :]
 
 
 def _values(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from qms.bootstrap import Services
-from qms.errors import ValidationError
+from qms.errors import ConflictError, ValidationError
 from qms.models import (
     ImprovementAction,
     ManagementReview,
@@ -72,15 +74,31 @@ def build(session: Session, spec: ActionSpec, today: date) -> ImprovementAction:
     )
 
 
-def start(
-    app: Services, actor: str, prepare: Callable[[Session], ImprovementAction]
-) -> ImprovementAction:
-    def prepared(session: Session) -> WorkflowRecord:
-        return prepare(session)
+Link = Callable[[Session, ImprovementAction], None]
 
-    record = workflow.start_with(app.database, app.engine, actor, prepared)
-    assert isinstance(record, ImprovementAction)
-    return record
+
+def start(
+    app: Services,
+    actor: str,
+    prepare: Callable[[Session], tuple[ImprovementAction, Link]],
+) -> ImprovementAction:
+    """Start the action ``prepare`` builds, then ``link`` it to what it comes from: one
+    transaction.  ``prepare`` must not add the action to the session (its workflow state
+    is set by the engine first)."""
+    with app.database.unit_of_work() as uow:
+        person = workflow.active_person(uow.session, actor)
+        action, link = prepare(uow.session)
+        app.engine.start(uow.session, action, person)
+        link(uow.session, action)
+        reference = action.reference
+        try:
+            uow.commit()
+        except (StaleDataError, IntegrityError) as exc:
+            raise ConflictError(
+                f"{reference} could not be saved: someone changed what it comes from at the "
+                "same time; nothing was saved"
+            ) from exc
+        return action
 
 
 @dataclass(frozen=True)
@@ -104,7 +122,7 @@ def decide(
     today, now = app.engine.today(), app.engine.clock.now()
     holder: list[ReviewDecision] = []
 
-    def prepare(session: Session) -> ImprovementAction:
+    def prepare(session: Session) -> tuple[ImprovementAction, Link]:
         review = records.record(session, kind.value, review_id)
         _check_deciding(kind, review)
         category = _category(spec.category)
@@ -122,18 +140,22 @@ def decide(
             ),
             today,
         )
-        decision = ReviewDecision(
-            review_kind=kind,
-            review_id=review_id,
-            category=category,
-            title=action.title,
-            action=action,
-            decided_by=actor,
-            decided_at=now,
-        )
-        session.add(decision)
-        holder.append(decision)
-        return action
+
+        def link(session: Session, action: ImprovementAction) -> None:
+            decision = ReviewDecision(
+                review_kind=kind,
+                review_id=review_id,
+                category=category,
+                title=action.title,
+                action_id=action.id,
+                decided_by=actor,
+                decided_at=now,
+            )
+            session.add(decision)
+            session.flush()
+            holder.append(decision)
+
+        return action, link
 
     start(app, actor, prepare)
     return holder[0]
