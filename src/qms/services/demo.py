@@ -23,6 +23,7 @@ SEED = 9001
 STEPS: list[str] = [
     # one module per capability, in the order they build on each other
     "qms.services.demo_capa",
+    "qms.services.demo_audits",
 ]
 
 
