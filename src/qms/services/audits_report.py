@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -224,9 +225,15 @@ def _context(
     }
 
 
-def _stylesheets(app: Services) -> str:
+def _stylesheets(app: Services) -> Markup:
+    """The report's stylesheets, inlined so a frozen report reads the same anywhere.
+
+    They come from reports/, never from users, so they are not escaped (escaping would
+    break their quotes).
+    """
     folder = Path(app.settings.reports_dir)
-    return "\n".join((folder / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    css = "\n".join((folder / name).read_text(encoding="utf-8") for name in STYLESHEETS)
+    return Markup(css)  # noqa: S704 - our own stylesheets from reports/, not user input
 
 
 def _pilot_name(session: Session, record: InternalAudit, day: date) -> str:
