@@ -26,6 +26,7 @@ def run(app: App) -> None:
     from qms.scheduler import service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # one line per pass is ours
     service.run(service.build(app.services, app.clock))
 
 

@@ -121,8 +121,15 @@ def run(scheduler: Scheduler) -> None:
         timezone=scheduler.services.settings.timezone,
     )
     start = scheduler.clock.now()  # first passes right away
+
+    def plan_then_wake_dispatch() -> PlanReport:
+        report = scheduler.plan()
+        if report.total:  # send what was just planned without waiting for the next turn
+            timer.modify_job(DISPATCH_JOB, next_run_time=scheduler.clock.now())
+        return report
+
     timer.add_job(
-        _logged, "interval", args=("plan", scheduler.plan), id=PLAN_JOB,
+        _logged, "interval", args=("plan", plan_then_wake_dispatch), id=PLAN_JOB,
         minutes=every.plan_every_minutes, next_run_time=start, replace_existing=True,
     )  # fmt: skip
     timer.add_job(
