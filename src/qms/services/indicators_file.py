@@ -127,14 +127,22 @@ def _check_numbers(
         side = "above" if higher else "below"
         yield doc.problem(
             (*loc, "alert_threshold"),
-            f"{what}: the alert threshold {spec.alert_threshold} is {side} the target "
-            f"{spec.target}, but {spec.direction.value} is better: the alert would sound "
+            f"{what}: the alert threshold {_g(spec.alert_threshold)} is {side} the target "
+            f"{_g(spec.target)}, but {spec.direction.value} is better: the alert would sound "
             "before the target is missed",
         )
     low, high = spec.minimum, spec.maximum
     if low is not None and high is not None and low >= high:
-        yield doc.problem((*loc, "maximum"), f"{what}: maximum {high} is not above minimum {low}")
+        yield doc.problem(
+            (*loc, "maximum"), f"{what}: maximum {_g(high)} is not above minimum {_g(low)}"
+        )
     for key in ("target", "alert_threshold"):
         value = getattr(spec, key)
         if (low is not None and value < low) or (high is not None and value > high):
-            yield doc.problem((*loc, key), f"{what}: {key} {value} is outside [{low}, {high}]")
+            yield doc.problem(
+                (*loc, key), f"{what}: {key} {_g(value)} is outside [{_g(low)}, {_g(high)}]"
+            )
+
+
+def _g(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
