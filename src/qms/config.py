@@ -53,6 +53,30 @@ class Settings(BaseSettings):
     mail_dir: Path = Field(
         Path("var/mail"), description="Where e-mails go as .eml files when no SMTP server is set."
     )
+    smtp_ssl: bool = Field(
+        False, description="Connect with implicit TLS (SMTPS, usually port 465) instead."
+    )
+    reminders_file: Path | None = Field(
+        None,
+        description="Reminder rules and every schedule of the scheduler; "
+        "default: reminders.yaml in workflows_dir.",
+    )
+    outbox_lease_seconds: int = Field(
+        300,
+        ge=1,
+        description="How long a dispatcher holds the messages it claimed; if it dies, "
+        "another claims them once the lease has expired.",
+    )
+    outbox_batch_size: int = Field(50, ge=1, description="Messages a dispatcher claims at a time.")
+    outbox_retry_seconds: int = Field(
+        60,
+        ge=1,
+        description="Wait before the first retry of a failed send; doubled at each "
+        "further failure, up to outbox_retry_max_seconds.",
+    )
+    outbox_retry_max_seconds: int = Field(
+        3600, ge=1, description="Longest wait between two tries of a failed send."
+    )
 
     nc_severities: str = Field(
         "major,minor",
