@@ -96,7 +96,7 @@ def test_every_bad_row_is_listed_with_its_reason(app: Services, tmp_path: Path) 
         "row 4: 'lots' is not a number",
         "row 5: duplicate period 2026-09 of TRN-04-GRADES (first at row 2)",
         "row 6: period 2026-12 of 'TRN-04-GRADES' ends on 2026-12-31: record its value once it is over",
-        "row 7: 130 % is outside the possible values [0, 100] of 'TRN-04-GRADES'",
+        "row 7: 130 % is outside the possible values (0 to 100) of 'TRN-04-GRADES'",
     ]
     assert count(app.database) == 0
 

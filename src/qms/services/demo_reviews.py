@@ -82,8 +82,10 @@ def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
         value = indicator.alert_threshold + gap * ctx.rng.uniform(0.3, 0.8)
     else:
         value = indicator.target + gap * ctx.rng.uniform(-0.8, 0.6)
-    low, high = indicator.minimum, indicator.maximum
-    value = min(max(value, low if low is not None else value), high if high is not None else value)
+    if indicator.minimum is not None:
+        value = max(value, indicator.minimum)
+    if indicator.maximum is not None:
+        value = min(value, indicator.maximum)
     return round(value, 1 if abs(indicator.target) < 1000 else 0)
 
 

@@ -193,12 +193,17 @@ def check_value(indicator: Indicator, value: float) -> float:
         raise ValueError(f"{value} is not a number")
     low, high = indicator.minimum, indicator.maximum
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"[{_num(low)}, {_num(high)}]".replace("None", "")
         raise ValueError(
-            f"{_num(value)} {indicator.unit} is outside the possible values {bounds} of "
-            f"'{indicator.code}'"
+            f"{_num(value)} {indicator.unit} is outside the possible values "
+            f"({_bounds(low, high)}) of '{indicator.code}'"
         )
     return value
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{_num(low)} to {_num(high)}"
+    return f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
 
 
 def _num(value: float | None) -> str:
