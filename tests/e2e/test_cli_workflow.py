@@ -38,7 +38,7 @@ def test_check_lists_every_shipped_workflow(capsys: pytest.CaptureFixture[str]) 
     code, out, err = run(capsys, "workflow", "check")
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == 7
     assert (
         f"{WORKFLOWS / 'process-review.workflow.yaml'}: process_review version 1: valid "
         "(4 states, 3 transitions)"
@@ -85,7 +85,7 @@ def test_diagram_of_an_unknown_workflow_names_the_known_ones(
     code, out, err = run(capsys, "workflow", "diagram", "complaint")
     assert (code, out) == (1, "")
     assert "no workflow named 'complaint'" in err
-    assert "known: audit_finding, improvement_action, internal_audit" in err
+    assert "known: audit_finding, audit_programme, improvement_action, internal_audit" in err
 
 
 def test_docs_prints_the_committed_page(capsys: pytest.CaptureFixture[str]) -> None:

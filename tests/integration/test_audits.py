@@ -198,6 +198,7 @@ def test_an_issued_report_is_frozen_queued_by_email_and_revised_on_change(app) -
         ).one()
     assert first is not None and first.revision == 1
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in first.html and "<script>" not in first.html
+    assert 'font-family: "DejaVu Sans"' in first.html  # the stylesheet itself is not escaped
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(first.pdf)).pages)
     flat = " ".join(text.split())
     for section in SECTIONS:

@@ -145,6 +145,7 @@ def test_load_all_keys_definitions_by_workflow_name(
 ) -> None:
     assert set(shipped) == {
         "audit_finding",
+        "audit_programme",
         "improvement_action",
         "internal_audit",
         "management_review",

@@ -113,8 +113,9 @@ CASES = {
     "unknown record kind": (
         edit(("record_kind: nonconformity", "record_kind: complaint")),
         [
-            "3: unknown record_kind 'complaint' (known: audit_finding, improvement_action, "
-            "internal_audit, management_review, nonconformity, process_review)"
+            "3: unknown record_kind 'complaint' (known: audit_finding, audit_programme, "
+            "improvement_action, internal_audit, management_review, nonconformity, "
+            "process_review)"
         ],
     ),
     "workflow name not lower_snake": (
