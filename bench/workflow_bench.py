@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bench import Result, Sizes, best_rates, settings_note
+from bench.review_bench import bench_review
 from bench.scheduler_bench import bench_planning
 from qms.bootstrap import Services
 from qms.models import (
@@ -256,6 +257,7 @@ def bench_available(app: Services, sizes: Sizes) -> tuple[Result, Callable[[int]
 Benchmark = Callable[[Services, Sizes], tuple[Result, Callable[[int], None]]]
 BENCHMARKS: dict[str, Benchmark] = {"fire": bench_fire, "available": bench_available}
 BENCHMARKS["planning"] = bench_planning  # bench/scheduler_bench.py
+BENCHMARKS["review_pack"] = bench_review  # bench/review_bench.py
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from statistics import mean
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qms.models import Direction, Indicator, Measurement, Person, Process
+from qms.models import Direction, Frequency, Indicator, Measurement, Person, Process
 from qms.services import indicators_periods
 from qms.services.indicators import Status, status
 from qms.services.indicators_periods import Period
@@ -57,7 +58,7 @@ class Series:
         if len(values) < 2:
             return "not enough values"
         recent, before = values[-3:], values[-6:-3] or values[:1]
-        change = mean(recent) - mean(before)
+        change = sum(recent) / len(recent) - sum(before) / len(before)
         scale = max(abs(self.indicator.target), 1e-9)
         if abs(change) / scale < 0.02:
             return "stable"
@@ -74,7 +75,16 @@ def series(
     session: Session, indicators: Sequence[Indicator], until: date, count: int = WINDOW
 ) -> list[Series]:
     """For each indicator, its last ``count`` periods over on ``until`` (one query in all)."""
-    values = _values(session, [i.id for i in indicators])
+    return series_of(indicators, values_of(session, [i.id for i in indicators]), until, count)
+
+
+def series_of(
+    indicators: Sequence[Indicator],
+    values: dict[int, dict[str, float]],
+    until: date,
+    count: int = WINDOW,
+) -> list[Series]:
+    """As :func:`series`, from values already read with :func:`values_of`."""
     found = []
     for indicator in indicators:
         periods = indicators_periods.last_n(last_period(indicator, until), count)
@@ -91,7 +101,8 @@ def _trimmed(points: list[Point]) -> list[Point]:
     return points[min(first, max(len(points) - SHOWN_AT_LEAST, 0)) :]
 
 
-def _values(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
+def values_of(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
+    """Every value of these indicators, by indicator id and period (one query)."""
     by_indicator: dict[int, dict[str, float]] = defaultdict(dict)
     if not ids:
         return by_indicator
@@ -123,27 +134,41 @@ def missing(session: Session, today: date, since: date) -> list[MissingRow]:
         .order_by(Process.code, Indicator.position)
     )
     rows = session.execute(query).all()
-    values = _values(session, [i.id for i, _, _ in rows])
+    values = values_of(session, [i.id for i, _, _ in rows])
+    return missing_of(rows, values, today, since)
+
+
+def missing_of(
+    rows: Sequence[Any], values: dict[int, dict[str, float]], today: date, since: date
+) -> list[MissingRow]:
+    """As :func:`missing` for (indicator, process code, owner handle) rows, values read."""
     found = []
     for indicator, process, owner in rows:
-        for period in _expected(indicator, since, today):
-            if period.label not in values.get(indicator.id, {}):
-                due = period.end + timedelta(days=indicator.due_days)
-                found.append(
-                    MissingRow(
-                        indicator.code, process, period.label, due, (today - due).days, owner
-                    )
-                )
+        recorded = values.get(indicator.id, {})
+        for label, due in _expected(indicator, since, today):
+            if label not in recorded:
+                late = (today - due).days
+                found.append(MissingRow(indicator.code, process, label, due, late, owner))
     return found
 
 
-def _expected(indicator: Indicator, since: date, today: date) -> list[Period]:
-    first = indicators_periods.containing(since, indicator.frequency)
-    if indicator.since_period:
-        first = max(first, indicators_periods.parse(indicator.since_period, indicator.frequency))
-    last = last_period(indicator, today)
+def _expected(indicator: Indicator, since: date, today: date) -> list[tuple[str, date]]:
+    return _expected_periods(
+        indicator.frequency, indicator.since_period, indicator.due_days, since, today
+    )
+
+
+@cache
+def _expected_periods(
+    frequency: Frequency, since_period: str | None, due_days: int, since: date, today: date
+) -> list[tuple[str, date]]:
+    """(label, due date) of the periods expected; indicators alike share one answer."""
+    first = indicators_periods.containing(since, frequency)
+    if since_period:
+        first = max(first, indicators_periods.parse(since_period, frequency))
+    last = indicators_periods.containing(today, frequency).previous()
     return [
-        p
+        (p.label, p.end + timedelta(days=due_days))
         for p in indicators_periods.span(first, last)
-        if p.end >= since and p.end + timedelta(days=indicator.due_days) < today
+        if p.end >= since and p.end + timedelta(days=due_days) < today
     ]

@@ -47,7 +47,7 @@ class Scope:
     process: str | None = None  # a process review looks at one process
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ActionInfo:
     id: int
     title: str
@@ -55,25 +55,23 @@ class ActionInfo:
     kind: str
     due_date: date | None
     origin: str
-    origin_ref: str
     process: str
     owner: str | None
-    created_on: date
     effectiveness: str | None
-    today: date
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in ACTION_OPEN_WORK
-
-    @property
-    def days_overdue(self) -> int:
-        if self.due_date is None or not self.is_open or self.due_date >= self.today:
-            return 0
-        return (self.today - self.due_date).days
+    is_open: bool = False
+    days_overdue: int = 0
 
 
-@dataclass(frozen=True)
+def _action(row: Any, today: date) -> ActionInfo:
+    state, due = row[2], row[4]
+    is_open = state in ACTION_OPEN_WORK
+    late = (today - due).days if is_open and due is not None and due < today else 0
+    return ActionInfo(
+        row[0], row[1], state, row[3], due, row[5], row[6], row[7], row[8], is_open, late
+    )
+
+
+@dataclass(slots=True)
 class NcInfo:
     id: int
     title: str
@@ -101,7 +99,7 @@ class AuditInfo:
     planned_start: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FindingInfo:
     id: int
     audit_id: int | None
@@ -163,7 +161,7 @@ class ReviewData:
     process_reviews: list[ProcessReviewInfo]
     notes: dict[str, str]
     process_of: dict[int, str] = field(default_factory=dict)  # indicator id -> process code
-    action_figures: list[stats.ProcessFigures] = field(default_factory=list)
+    close_days: dict[int, int] = field(default_factory=dict)  # action id -> days to closure
 
     def in_period(self, day: date | None) -> bool:
         return day is not None and self.scope.start <= day <= self.scope.end
@@ -171,16 +169,13 @@ class ReviewData:
 
 def load(session: Session, scope: Scope) -> ReviewData:
     pairs = _indicators(session, scope.process)
-    indicators = [indicator for indicator, _ in pairs]
+    indicators = [indicator for indicator, _, _ in pairs]
+    values = indicators_series.values_of(session, [i.id for i in indicators])
     all_actions = _actions(session, scope.today)
     return ReviewData(
         scope=scope,
-        series=indicators_series.series(session, indicators, scope.end + timedelta(days=1)),
-        missing=[
-            m
-            for m in indicators_series.missing(session, scope.today, scope.start)
-            if scope.process in (None, m.process)
-        ],
+        series=indicators_series.series_of(indicators, values, scope.end + timedelta(days=1)),
+        missing=indicators_series.missing_of(pairs, values, scope.today, scope.start),
         breaches=_breaches(session, scope),
         actions=_only(all_actions, scope.process),
         nonconformities=_only(_nonconformities(session, scope.today), scope.process),
@@ -190,25 +185,31 @@ def load(session: Session, scope: Scope) -> ReviewData:
         role_changes=_role_changes(session, scope),
         process_reviews=_only(_process_reviews(session), scope.process),
         notes=_notes(session, scope),
-        process_of={indicator.id: code for indicator, code in pairs},
-        action_figures=stats.action_figures(session, scope.today),
+        process_of={indicator.id: code for indicator, code, _ in pairs},
+        close_days=_close_days(session),
     )
+
+
+def _close_days(session: Session) -> dict[int, int]:
+    days = stats.milestone_days(session, "improvement_action", {"close": "closed"})
+    return {record_id: steps["close"] for record_id, steps in days.items() if "close" in steps}
 
 
 def _only(rows: Sequence[Any], process: str | None) -> list[Any]:
     return list(rows) if process is None else [r for r in rows if r.process == process]
 
 
-def _indicators(session: Session, process: str | None) -> list[tuple[Indicator, str]]:
+def _indicators(session: Session, process: str | None) -> list[tuple[Indicator, str, str | None]]:
     query = (
-        select(Indicator, Process.code)
+        select(Indicator, Process.code, Person.handle)
         .join(Process, Indicator.process_id == Process.id)
+        .outerjoin(Person, Indicator.owner_id == Person.id)
         .where(Indicator.retired_on.is_(None))
         .order_by(Process.code, Indicator.position)
     )
     if process is not None:
         query = query.where(Process.code == process)
-    return [(indicator, code) for indicator, code in session.execute(query)]
+    return [(indicator, code, owner) for indicator, code, owner in session.execute(query)]
 
 
 def _breaches(session: Session, scope: Scope) -> list[BreachInfo]:
@@ -240,23 +241,15 @@ def _actions(session: Session, today: date) -> list[ActionInfo]:
             ImprovementAction.kind,
             ImprovementAction.due_date,
             ImprovementAction.origin,
-            ImprovementAction.origin_ref,
             Process.code,
             owner.handle,
-            ImprovementAction.created_at,
-            ImprovementAction.data,
+            ImprovementAction.data["effectiveness_result"].as_string(),
         )
         .join(Process, ImprovementAction.process_id == Process.id)
         .outerjoin(owner, ImprovementAction.owner_id == owner.id)
         .order_by(ImprovementAction.id)
     )
-    return [
-        ActionInfo(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9].date(),
-            (r[10] or {}).get("effectiveness_result"), today,
-        )
-        for r in session.execute(query)
-    ]  # fmt: skip
+    return [_action(row, today) for row in session.connection().execute(query)]
 
 
 def _nonconformities(session: Session, today: date) -> list[NcInfo]:
@@ -271,7 +264,7 @@ def _nonconformities(session: Session, today: date) -> list[NcInfo]:
         Nonconformity.is_repeat,
         Nonconformity.action_due_date,
     ).join(Process, Nonconformity.process_id == Process.id)
-    return [NcInfo(*row, today) for row in session.execute(query)]
+    return [NcInfo(*row, today) for row in session.connection().execute(query)]
 
 
 def _audits(session: Session) -> list[AuditInfo]:
@@ -282,7 +275,7 @@ def _audits(session: Session) -> list[AuditInfo]:
         Process.code,
         InternalAudit.planned_start,
     ).outerjoin(Process, InternalAudit.process_id == Process.id)
-    return [AuditInfo(*row) for row in session.execute(query)]
+    return [AuditInfo(*row) for row in session.connection().execute(query)]
 
 
 def _findings(session: Session) -> list[FindingInfo]:
@@ -294,7 +287,7 @@ def _findings(session: Session) -> list[FindingInfo]:
         Process.code,
         AuditFinding.title,
     ).outerjoin(Process, AuditFinding.process_id == Process.id)
-    return [FindingInfo(*row) for row in session.execute(query)]
+    return [FindingInfo(*row) for row in session.connection().execute(query)]
 
 
 def _decisions(

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import median
 
 from qms.models import Topic
 from qms.services.capa import Origin
@@ -268,7 +269,7 @@ def nonconformities(data: ReviewData, s: Section) -> None:
         f"{sum(n.is_repeat for n in ncs)} repeats; {sum(a.is_open for a in corrective)} "
         f"corrective actions open; {len(late)} actions overdue"
     )
-    figures = [f for f in data.action_figures if f.median_days_to_close is not None]
+    figures = _days_to_close(data)
     s.tables.append(
         Table(
             "Nonconformities by process",
@@ -281,11 +282,21 @@ def nonconformities(data: ReviewData, s: Section) -> None:
             Table(
                 "Improvement actions: days from proposal to closure (median)",
                 ("process", "closed", "median days"),
-                [(f.process, str(f.closed), num(f.median_days_to_close)) for f in figures],
+                figures,
             )
         )
     late.sort(key=lambda a: -a.days_overdue)
     s.tables.append(_late_table(late))
+
+
+def _days_to_close(data: ReviewData) -> list[tuple[str, ...]]:
+    """Per process: actions closed, and the median days from proposal to closure."""
+    by: dict[str, list[int]] = {}
+    for a in data.actions:
+        days = data.close_days.get(a.id)
+        if days is not None:
+            by.setdefault(a.process, []).append(days)
+    return [(p, str(len(d)), num(median(d))) for p, d in sorted(by.items())]
 
 
 def _nc_rows(ncs: Sequence[NcInfo]) -> list[tuple[str, ...]]:
