@@ -66,19 +66,33 @@ def _records(app: Services, session: Session, model: type[WorkflowRecord]) -> di
     defn = app.registry.for_kind(model.record_kind)
     app.registry.remember(session, defn, app.engine.clock)
     now = app.engine.clock.now()
-    return {"workflow_name": defn.name, "workflow_hash": defn.content_hash,
-            "created_at": now - timedelta(days=200), "updated_at": now, "data": {}}  # fmt: skip
+    return {
+        "workflow_name": defn.name,
+        "workflow_hash": defn.content_hash,
+        "created_at": now - timedelta(days=200),
+        "updated_at": now,
+        "data": {},
+    }
 
 
 def _processes(session: Session) -> list[int]:
     macro = session.scalars(select(MacroProcess.id).order_by(MacroProcess.id)).first()
     have = session.scalar(select(func.count()).select_from(Process)) or 0
     rows = [
-        {"macro_process_id": macro, "code": f"BEN-{n:02d}", "name": f"Bench process {n}",
-         "purpose": "", "inputs": [], "outputs": [], "interfaces": [], "resources": [],
-         "risks": [], "position": 100 + n}
+        {
+            "macro_process_id": macro,
+            "code": f"BEN-{n:02d}",
+            "name": f"Bench process {n}",
+            "purpose": "",
+            "inputs": [],
+            "outputs": [],
+            "interfaces": [],
+            "resources": [],
+            "risks": [],
+            "position": 100 + n,
+        }
         for n in range(PROCESSES - have)
-    ]  # fmt: skip
+    ]
     if rows:
         session.execute(insert(Process), rows)
     return list(session.scalars(select(Process.id).order_by(Process.id)))
@@ -86,16 +100,34 @@ def _processes(session: Session) -> list[int]:
 
 def _indicators(session: Session, processes: list[int], people: list[int], today: date) -> None:
     rows = [
-        {"code": f"BEN-K{n:03d}", "process_id": processes[n % len(processes)],
-         "name": f"Indicator {n}", "measures": "A share", "method": "", "unit": "%",
-         "direction": Direction.HIGHER if n % 3 else Direction.LOWER,
-         "target": 90.0 if n % 3 else 10.0, "alert_threshold": 80.0 if n % 3 else 20.0,
-         "frequency": Frequency.MONTHLY, "data_source": "bench", "owner_id": people[n % len(people)],
-         "topics": [["customer_satisfaction"], ["quality_objective"], ["external_providers"],
-                    ["resources"], ["risks"], []][n % 6],
-         "minimum": 0.0, "maximum": 100.0, "due_days": 30, "position": n}
+        {
+            "code": f"BEN-K{n:03d}",
+            "process_id": processes[n % len(processes)],
+            "name": f"Indicator {n}",
+            "measures": "A share",
+            "method": "",
+            "unit": "%",
+            "direction": Direction.HIGHER if n % 3 else Direction.LOWER,
+            "target": 90.0 if n % 3 else 10.0,
+            "alert_threshold": 80.0 if n % 3 else 20.0,
+            "frequency": Frequency.MONTHLY,
+            "data_source": "bench",
+            "owner_id": people[n % len(people)],
+            "topics": [
+                ["customer_satisfaction"],
+                ["quality_objective"],
+                ["external_providers"],
+                ["resources"],
+                ["risks"],
+                [],
+            ][n % 6],
+            "minimum": 0.0,
+            "maximum": 100.0,
+            "due_days": 30,
+            "position": n,
+        }
         for n in range(INDICATORS)
-    ]  # fmt: skip
+    ]
     session.execute(insert(Indicator), rows)
     ids = list(session.scalars(select(Indicator.id).order_by(Indicator.id)))
     last = containing(today, Frequency.MONTHLY).previous()
@@ -104,11 +136,20 @@ def _indicators(session: Session, processes: list[int], people: list[int], today
         periods.append(periods[-1].previous())
     now = datetime.now(UTC)
     values = [
-        {"indicator_id": i, "period": p.label, "period_end": p.end,
-         "value": 50.0 + (i * 7 + k * 13) % 50, "comment": "", "recorded_by": "bench",
-         "recorded_at": now, "source": "bench", "revision": 1}
-        for i in ids for k, p in enumerate(periods)
-    ]  # fmt: skip
+        {
+            "indicator_id": i,
+            "period": p.label,
+            "period_end": p.end,
+            "value": 50.0 + (i * 7 + k * 13) % 50,
+            "comment": "",
+            "recorded_by": "bench",
+            "recorded_at": now,
+            "source": "bench",
+            "revision": 1,
+        }
+        for i in ids
+        for k, p in enumerate(periods)
+    ]
     session.execute(insert(Measurement), values)
 
 
@@ -119,13 +160,20 @@ def _actions(
     kinds = itertools.cycle(("corrective", "improvement", "preventive", "correction"))
     origins = itertools.cycle(("nonconformity", "suggestion", "audit_finding", "indicator_breach"))
     rows = [
-        {**base, "state": ACTION_STATES[n % len(ACTION_STATES)], "title": f"Action {n}",
-         "process_id": processes[n % len(processes)], "owner_id": people[n % len(people)],
-         "due_date": today + timedelta(days=n % 365 - 200), "kind": next(kinds),
-         "origin": next(origins), "description": "",
-         "data": {"effectiveness_result": "effective"} if n % 11 == 0 else {}}
+        {
+            **base,
+            "state": ACTION_STATES[n % len(ACTION_STATES)],
+            "title": f"Action {n}",
+            "process_id": processes[n % len(processes)],
+            "owner_id": people[n % len(people)],
+            "due_date": today + timedelta(days=n % 365 - 200),
+            "kind": next(kinds),
+            "origin": next(origins),
+            "description": "",
+            "data": {"effectiveness_result": "effective"} if n % 11 == 0 else {},
+        }
         for n in range(ACTIONS)
-    ]  # fmt: skip
+    ]
     session.execute(insert(ImprovementAction), rows)
     return list(session.scalars(select(ImprovementAction.id).order_by(ImprovementAction.id)))
 
@@ -133,48 +181,98 @@ def _actions(
 def _audits_and_ncs(app: Services, session: Session, processes: list[int], today: date) -> None:
     base = _records(app, session, InternalAudit)
     audits = [
-        {**base, "state": "closed", "title": f"Audit {n}", "process_id": processes[n % len(processes)],
-         "planned_start": today - timedelta(days=30 + n * 9)}
+        {
+            **base,
+            "state": "closed",
+            "title": f"Audit {n}",
+            "process_id": processes[n % len(processes)],
+            "planned_start": today - timedelta(days=30 + n * 9),
+        }
         for n in range(FINDINGS // 10)
-    ]  # fmt: skip
+    ]
     session.execute(insert(InternalAudit), audits)
     audit_ids = list(session.scalars(select(InternalAudit.id)))
     base = _records(app, session, AuditFinding)
     types = ("nonconformity", "observation", "opportunity for improvement", "strength")
-    session.execute(insert(AuditFinding), [
-        {**base, "state": "closed", "title": f"Finding {n}", "audit_id": audit_ids[n % len(audit_ids)],
-         "process_id": processes[n % len(processes)], "finding_type": types[n % len(types)]}
-        for n in range(FINDINGS)
-    ])  # fmt: skip
+    session.execute(
+        insert(AuditFinding),
+        [
+            {
+                **base,
+                "state": "closed",
+                "title": f"Finding {n}",
+                "audit_id": audit_ids[n % len(audit_ids)],
+                "process_id": processes[n % len(processes)],
+                "finding_type": types[n % len(types)],
+            }
+            for n in range(FINDINGS)
+        ],
+    )
     base = _records(app, session, Nonconformity)
-    session.execute(insert(Nonconformity), [
-        {**base, "state": ("detected", "analysed", "closed")[n % 3], "title": f"NC {n}",
-         "process_id": processes[n % len(processes)], "severity": ("major", "minor")[n % 2],
-         "source": ("complaint", "internal_audit", "incident")[n % 3],
-         "detected_on": today - timedelta(days=n % 360), "is_repeat": n % 9 == 0,
-         "action_due_date": today + timedelta(days=n % 90 - 45)}
-        for n in range(NONCONFORMITIES)
-    ])  # fmt: skip
+    session.execute(
+        insert(Nonconformity),
+        [
+            {
+                **base,
+                "state": ("detected", "analysed", "closed")[n % 3],
+                "title": f"NC {n}",
+                "process_id": processes[n % len(processes)],
+                "severity": ("major", "minor")[n % 2],
+                "source": ("complaint", "internal_audit", "incident")[n % 3],
+                "detected_on": today - timedelta(days=n % 360),
+                "is_repeat": n % 9 == 0,
+                "action_due_date": today + timedelta(days=n % 90 - 45),
+            }
+            for n in range(NONCONFORMITIES)
+        ],
+    )
 
 
 def _reviews(app: Services, session: Session, actions: list[int], today: date) -> int:
     base = _records(app, session, ManagementReview)
-    previous = session.execute(insert(ManagementReview).returning(ManagementReview.id), [
-        {**base, "state": "closed", "title": "Previous review", "planned_on": today - timedelta(days=360),
-         "period_start": today - timedelta(days=730), "period_end": today - timedelta(days=365)}
-    ]).scalar_one()  # fmt: skip
+    previous = session.execute(
+        insert(ManagementReview).returning(ManagementReview.id),
+        [
+            {
+                **base,
+                "state": "closed",
+                "title": "Previous review",
+                "planned_on": today - timedelta(days=360),
+                "period_start": today - timedelta(days=730),
+                "period_end": today - timedelta(days=365),
+            }
+        ],
+    ).scalar_one()
     now = app.engine.clock.now()
-    session.execute(insert(ReviewDecision), [
-        {"review_kind": ReviewKind.MANAGEMENT, "review_id": previous, "category": "improvement",
-         "title": f"Decision {n}", "action_id": actions[n * 7], "decided_by": "hmarchal",
-         "decided_at": now}
-        for n in range(20)
-    ])  # fmt: skip
-    return session.execute(insert(ManagementReview).returning(ManagementReview.id), [
-        {**base, "state": "planned", "title": "Management review", "planned_on": today + timedelta(days=5),
-         "period_start": today - timedelta(days=365), "period_end": today - timedelta(days=1),
-         "previous_review_id": previous}
-    ]).scalar_one()  # fmt: skip
+    session.execute(
+        insert(ReviewDecision),
+        [
+            {
+                "review_kind": ReviewKind.MANAGEMENT,
+                "review_id": previous,
+                "category": "improvement",
+                "title": f"Decision {n}",
+                "action_id": actions[n * 7],
+                "decided_by": "hmarchal",
+                "decided_at": now,
+            }
+            for n in range(20)
+        ],
+    )
+    return session.execute(
+        insert(ManagementReview).returning(ManagementReview.id),
+        [
+            {
+                **base,
+                "state": "planned",
+                "title": "Management review",
+                "planned_on": today + timedelta(days=5),
+                "period_start": today - timedelta(days=365),
+                "period_end": today - timedelta(days=1),
+                "previous_review_id": previous,
+            }
+        ],
+    ).scalar_one()
 
 
 def institution_year(app: Services) -> int:
@@ -195,20 +293,46 @@ def institution_year(app: Services) -> int:
 def raw_reads(app: Services) -> Callable[[], int]:
     """The rows a pack is built from, read with Core: one SELECT per table."""
     tables = [
-        select(ImprovementAction.id, ImprovementAction.title, ImprovementAction.state,
-               ImprovementAction.kind, ImprovementAction.due_date, ImprovementAction.origin,
-               ImprovementAction.process_id, ImprovementAction.owner_id),
-        select(Nonconformity.id, Nonconformity.title, Nonconformity.state, Nonconformity.severity,
-               Nonconformity.detected_on, Nonconformity.process_id),
-        select(AuditFinding.id, AuditFinding.audit_id, AuditFinding.finding_type,
-               AuditFinding.process_id, AuditFinding.title),
-        select(InternalAudit.id, InternalAudit.title, InternalAudit.state, InternalAudit.process_id),
-        select(Indicator.id, Indicator.code, Indicator.name, Indicator.target,
-               Indicator.alert_threshold, Indicator.process_id),
+        select(
+            ImprovementAction.id,
+            ImprovementAction.title,
+            ImprovementAction.state,
+            ImprovementAction.kind,
+            ImprovementAction.due_date,
+            ImprovementAction.origin,
+            ImprovementAction.process_id,
+            ImprovementAction.owner_id,
+        ),
+        select(
+            Nonconformity.id,
+            Nonconformity.title,
+            Nonconformity.state,
+            Nonconformity.severity,
+            Nonconformity.detected_on,
+            Nonconformity.process_id,
+        ),
+        select(
+            AuditFinding.id,
+            AuditFinding.audit_id,
+            AuditFinding.finding_type,
+            AuditFinding.process_id,
+            AuditFinding.title,
+        ),
+        select(
+            InternalAudit.id, InternalAudit.title, InternalAudit.state, InternalAudit.process_id
+        ),
+        select(
+            Indicator.id,
+            Indicator.code,
+            Indicator.name,
+            Indicator.target,
+            Indicator.alert_threshold,
+            Indicator.process_id,
+        ),
         select(Measurement.indicator_id, Measurement.period, Measurement.value),
         select(ReviewDecision.id, ReviewDecision.title, ReviewDecision.action_id),
         select(Process.id, Process.code),
-    ]  # fmt: skip
+    ]
 
     def read() -> int:
         with app.database.engine.connect() as connection:

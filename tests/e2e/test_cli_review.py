@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,8 @@ def cli_db(
     monkeypatch.setenv("QMS_WORKFLOWS_DIR", str(ROOT / "workflows"))
     monkeypatch.setenv("QMS_REPORTS_DIR", str(ROOT / "reports"))
     assert run(capsys, "db", "upgrade").code == 0
-    since = (date.today() - timedelta(days=400)).isoformat()
+    # the demo year runs up to the real today: the roles must hold from before it
+    since = (datetime.now(UTC).date() - timedelta(days=400)).isoformat()
     assert run(capsys, "processmap", "load", str(PROCESS_MAP), "--as-of", since).code == 0
     return tmp_path
 

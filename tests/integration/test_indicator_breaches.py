@@ -54,8 +54,10 @@ def test_the_pilot_accepts_and_an_improvement_action_is_proposed(app: Services) 
     breach = open_breaches(app)[0]
     action = indicators_breaches.accept(app, breach.id, "ebenoit", "cfontaine", date(2026, 12, 31))
     assert (action.origin, action.origin_ref, action.state) == (
-        "indicator_breach", "TRN-04-GRADES 2026-10", "proposed",
-    )  # fmt: skip
+        "indicator_breach",
+        "TRN-04-GRADES 2026-10",
+        "proposed",
+    )
     with app.database.reading() as session:
         stored = session.get(BreachProposal, breach.id)
         assert stored is not None

@@ -95,7 +95,8 @@ def test_every_bad_row_is_listed_with_its_reason(app: Services, tmp_path: Path) 
         "row 3: unknown indicator 'TRN-99-NOPE'",
         "row 4: 'lots' is not a number",
         "row 5: duplicate period 2026-09 of TRN-04-GRADES (first at row 2)",
-        "row 6: period 2026-12 of 'TRN-04-GRADES' ends on 2026-12-31: record its value once it is over",
+        "row 6: period 2026-12 of 'TRN-04-GRADES' ends on 2026-12-31: "
+        "record its value once it is over",
         "row 7: 130 % is outside the possible values (0 to 100) of 'TRN-04-GRADES'",
     ]
     assert count(app.database) == 0
@@ -109,7 +110,7 @@ def test_xlsx_import_reads_dates_as_months(app: Services, tmp_path: Path) -> Non
     assert sheet is not None
     sheet.append(["Indicator", "Period", "Value"])
     sheet.append(["RSC-02-SUPPLIERS", "2026-Q3", 93.5])
-    sheet.append(["RSC-02-PAYMENT", datetime(2026, 10, 1), 28])
+    sheet.append(["RSC-02-PAYMENT", datetime(2026, 10, 1, tzinfo=UTC).replace(tzinfo=None), 28])
     sheet.append(["TRN-04-ADMISSIONS", 2025, 52])
     path = tmp_path / "values.xlsx"
     book.save(path)
@@ -119,7 +120,9 @@ def test_xlsx_import_reads_dates_as_months(app: Services, tmp_path: Path) -> Non
 
 def test_a_correction_needs_a_reason_and_keeps_the_previous_value(app: Services) -> None:
     indicators.record(app, "ebenoit", "TRN-04-GRADES", "2026-09", "91")
-    with pytest.raises(ValidationError, match="already holds 91 .* is a correction: give a reason"):
+    with pytest.raises(
+        ValidationError, match=r"already holds 91 .* is a correction: give a reason"
+    ):
         indicators.record(app, "ebenoit", "TRN-04-GRADES", "2026-09", "93")
     outcome = indicators.record(
         app, "ebenoit", "TRN-04-GRADES", "2026-09", "93", reason="Two exams counted twice"

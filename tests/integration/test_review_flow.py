@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from qms.bootstrap import Services
 from qms.clock import FixedClock
 from qms.db import Database
-from qms.errors import GuardFailed, PermissionDenied, TrailError, ValidationError
+from qms.errors import PermissionDenied, TrailError, ValidationError
 from qms.models import ImprovementAction, ManagementReview, ProcessReview, ReviewKind, ReviewPack
 from qms.services import (
     indicators,
@@ -61,8 +61,8 @@ def test_gathering_fills_every_input_and_flags_those_without_data(app: Services)
     )
     assert entry.inputs["context_changes"].startswith("MISSING")
     assert (
-        "9.3.2 c 5: 30 indicators: 0 on target, 1 off target, 1 past their alert threshold, 28 without value"
-        in entry.inputs["performance_and_trends"]
+        "9.3.2 c 5: 30 indicators: 0 on target, 1 off target, "
+        "1 past their alert threshold, 28 without value" in entry.inputs["performance_and_trends"]
     )
     assert (
         "9.3.2 c 6: MISSING: no internal audit recorded" in entry.inputs["performance_and_trends"]
@@ -108,15 +108,24 @@ def test_decisions_become_actions_and_outputs_need_one(app: Services) -> None:
         )
     assert snapshot(app.database) == before
     decision = reviews_decisions.decide(
-        app, MR, review_id, "hmarchal",
+        app,
+        MR,
+        review_id,
+        "hmarchal",
         Decision("Recruit two lecturers", "amoulin", date(2027, 3, 1), "RSC-01", "resources"),
-    )  # fmt: skip
+    )
     with app.database.reading() as session:
         action = session.get(ImprovementAction, decision.action_id)
         assert action is not None
-        assert (action.origin, action.origin_ref, action.owner.handle if action.owner else None) == (
-            "management_review", f"management_review #{review_id}", "amoulin",
-        )  # fmt: skip
+        assert (
+            action.origin,
+            action.origin_ref,
+            action.owner.handle if action.owner else None,
+        ) == (
+            "management_review",
+            f"management_review #{review_id}",
+            "amoulin",
+        )
         assert action.due_date == date(2027, 3, 1) and action.state == "proposed"
     entry = reviews_steps.record_outputs(app, review_id, "hmarchal")
     assert "resources: Recruit two lecturers" in entry.inputs["decisions"]
@@ -125,9 +134,12 @@ def test_decisions_become_actions_and_outputs_need_one(app: Services) -> None:
 def test_closing_plans_the_next_whose_input_a_is_this_ones_actions(app: Services) -> None:
     review_id = held_review(app)
     reviews_decisions.decide(
-        app, MR, review_id, "hmarchal",
+        app,
+        MR,
+        review_id,
+        "hmarchal",
         Decision("Recruit two lecturers", "amoulin", date(2027, 3, 1), "RSC-01", "resources"),
-    )  # fmt: skip
+    )
     reviews_steps.record_outputs(app, review_id, "hmarchal")
     with pytest.raises(PermissionDenied):
         reviews_steps.close(app, MR, review_id, "tbrunet")  # closing is for a director
@@ -164,7 +176,7 @@ def test_a_process_review_by_its_pilot_with_prefilled_inputs(app: Services) -> N
     assert entry.inputs["indicators_summary"].startswith(
         "3 indicators: 0 on target, 0 off target, 1 past their alert threshold, 2 without value"
     )
-    with pytest.raises(GuardFailed):
+    with pytest.raises(ValidationError, match=r"evaluation: required by .hold."):
         reviews.fire(
             app,
             kind,

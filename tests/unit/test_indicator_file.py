@@ -56,14 +56,34 @@ def test_valid_file_reads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("process: TRN-04", "process: TRN-99"), "indicators.yaml:3: indicator 'TRN-04-GRADES' names unknown process 'TRN-99'"),
-        (("owner: ebenoit", "owner: jdoe"), "indicators.yaml:12: indicator 'TRN-04-GRADES' names unknown owner 'jdoe'"),
-        (("alert_threshold: 85", "alert_threshold: 97"), "indicators.yaml:9: indicator 'TRN-04-GRADES': the alert threshold 97 is above the target 95"),
-        (("frequency: monthly", "frequency: weekly"), "indicators.yaml:10: indicators[0].frequency: input should be 'monthly', 'quarterly', 'semester' or 'yearly'"),
-        (("target: 95", "target: 120"), "indicators.yaml:8: indicator 'TRN-04-GRADES': target 120 is outside [0, 100]"),
-        (("unit: \"%\"", "unit: \"%\"\n    colour: red"), "indicators.yaml:7: unknown key 'indicators[0].colour'"),
+        (
+            ("process: TRN-04", "process: TRN-99"),
+            "indicators.yaml:3: indicator 'TRN-04-GRADES' names unknown process 'TRN-99'",
+        ),
+        (
+            ("owner: ebenoit", "owner: jdoe"),
+            "indicators.yaml:12: indicator 'TRN-04-GRADES' names unknown owner 'jdoe'",
+        ),
+        (
+            ("alert_threshold: 85", "alert_threshold: 97"),
+            "indicators.yaml:9: indicator 'TRN-04-GRADES': "
+            "the alert threshold 97 is above the target 95",
+        ),
+        (
+            ("frequency: monthly", "frequency: weekly"),
+            "indicators.yaml:10: indicators[0].frequency: "
+            "input should be 'monthly', 'quarterly', 'semester' or 'yearly'",
+        ),
+        (
+            ("target: 95", "target: 120"),
+            "indicators.yaml:8: indicator 'TRN-04-GRADES': target 120 is outside [0, 100]",
+        ),
+        (
+            ('unit: "%"', 'unit: "%"\n    colour: red'),
+            "indicators.yaml:7: unknown key 'indicators[0].colour'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_each_mistake_names_file_and_line(
     tmp_path: Path, change: tuple[str, str], expected: str
 ) -> None:

@@ -61,14 +61,21 @@ def list_(app: App, process: str | None, fmt: str) -> None:
         rows = []
         for s in indicators_series.series(session, found, app.today()):
             latest, ind = s.latest, s.indicator
-            rows.append({
-                "code": ind.code, "process": ind.process.code, "frequency": ind.frequency.value,
-                "latest": latest.period if latest else None,
-                "value": latest.value if latest else None, "unit": ind.unit,
-                "target": ind.target, "alert": ind.alert_threshold,
-                "status": s.status.value if s.status else "no value", "trend": s.trend,
-                "name": ind.name,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "code": ind.code,
+                    "process": ind.process.code,
+                    "frequency": ind.frequency.value,
+                    "latest": latest.period if latest else None,
+                    "value": latest.value if latest else None,
+                    "unit": ind.unit,
+                    "target": ind.target,
+                    "alert": ind.alert_threshold,
+                    "status": s.status.value if s.status else "no value",
+                    "trend": s.trend,
+                    "name": ind.name,
+                }
+            )
     columns = ("code", "process", "frequency", "latest", "value", "unit", "target", "alert")
     emit(rows, (*columns, "status", "trend", "name"), fmt)
 

@@ -47,8 +47,16 @@ def review() -> None:
 @click.option("--to", "period_end", help="Last day of the period reviewed.")
 @click.option("--title", default="", help="Title (default: from the kind and year).")
 @pass_app
-def plan(app: App, kind: str, actor: str, planned_on: str, process: str | None,
-         period_start: str | None, period_end: str | None, title: str) -> None:  # fmt: skip
+def plan(
+    app: App,
+    kind: str,
+    actor: str,
+    planned_on: str,
+    process: str | None,
+    period_start: str | None,
+    period_end: str | None,
+    title: str,
+) -> None:
     """Plan a review (the period defaults to the twelve months before it)."""
     from qms.services import reviews
 
@@ -79,11 +87,17 @@ def list_(app: App, kind: str, fmt: str) -> None:
             select(model).order_by(model.planned_on.desc(), model.id.desc())
         )
         rows = [
-            {"id": r.id, "state": r.state, "planned_on": r.planned_on,
-             "process": r.process.code if r.process else "", "period_start": r.period_start,
-             "period_end": r.period_end, "title": r.title}
+            {
+                "id": r.id,
+                "state": r.state,
+                "planned_on": r.planned_on,
+                "process": r.process.code if r.process else "",
+                "period_start": r.period_start,
+                "period_end": r.period_end,
+                "title": r.title,
+            }
             for r in found
-        ]  # fmt: skip
+        ]
     emit(rows, ("id", "state", "planned_on", "process", "period_start", "period_end", "title"), fmt)
 
 
@@ -105,10 +119,13 @@ def show(app: App, review_id: int, kind: str) -> None:
         history = trail.history_of(session, review_kind.value, review_id)
         process = found.process.code if found.process else "-"
     click.echo(f"{found.reference}: {found.title}")
-    for label, value in (("state", found.state), ("process", process),
-                         ("planned on", found.planned_on),
-                         ("period", f"{found.period_start} to {found.period_end}"),
-                         ("previous", found.previous_review_id or "-")):  # fmt: skip
+    for label, value in (
+        ("state", found.state),
+        ("process", process),
+        ("planned on", found.planned_on),
+        ("period", f"{found.period_start} to {found.period_end}"),
+        ("previous", found.previous_review_id or "-"),
+    ):
         click.echo(f"  {label:<12} {value}")
     for key, value in sorted(found.data.items()):
         click.echo(f"  {key:<12} {value}")
@@ -169,11 +186,23 @@ def gather(app: App, review_id: int, kind: str, actor: str) -> None:
 @click.option("--attendees", default="", help="Who attended (management reviews).")
 @click.option("--minutes", default="", help="Minutes of the discussion (management reviews).")
 @click.option("--evaluation", default="", help="Evaluation of the process (process reviews).")
-@click.option("--results-met", type=click.Choice(["yes", "partly", "no"]),
-              help="Did the process reach its intended results? (process reviews)")  # fmt: skip
+@click.option(
+    "--results-met",
+    type=click.Choice(["yes", "partly", "no"]),
+    help="Did the process reach its intended results? (process reviews)",
+)
 @pass_app
-def hold(app: App, review_id: int, kind: str, actor: str, held_on: str, attendees: str,
-         minutes: str, evaluation: str, results_met: str | None) -> None:  # fmt: skip
+def hold(
+    app: App,
+    review_id: int,
+    kind: str,
+    actor: str,
+    held_on: str,
+    attendees: str,
+    minutes: str,
+    evaluation: str,
+    results_met: str | None,
+) -> None:
     """Record that the review was held; a management review's pack is frozen with its hash."""
     from qms.models import ReviewKind
     from qms.services import reviews, reviews_steps
@@ -185,8 +214,12 @@ def hold(app: App, review_id: int, kind: str, actor: str, held_on: str, attendee
         )
         click.echo(f"management_review #{review_id} held on {day}; its pack is frozen")
         return
-    inputs = {"held_on": day, "participants": attendees, "evaluation": evaluation,
-              "intended_results_met": results_met}  # fmt: skip
+    inputs = {
+        "held_on": day,
+        "participants": attendees,
+        "evaluation": evaluation,
+        "intended_results_met": results_met,
+    }
     entry = reviews.fire(app.services, ReviewKind.PROCESS, review_id, "hold", actor, inputs)
     click.echo(f"process_review #{review_id}: {entry.from_state} -> {entry.to_state}")
 
@@ -199,12 +232,26 @@ def hold(app: App, review_id: int, kind: str, actor: str, held_on: str, attendee
 @click.option("--owner", required=True, help="Who carries it out.")
 @click.option("--due", required=True, help="Due date (YYYY-MM-DD).")
 @click.option("--process", help="Process that carries it (default: the reviewed process).")
-@click.option("--category", default="improvement", show_default=True,
-              help="improvement, qms_change or resources (clause 9.3.3 a-c).")  # fmt: skip
+@click.option(
+    "--category",
+    default="improvement",
+    show_default=True,
+    help="improvement, qms_change or resources (clause 9.3.3 a-c).",
+)
 @click.option("--description", default="", help="The decision in full.")
 @pass_app
-def decide(app: App, review_id: int, kind: str, actor: str, title: str, owner: str, due: str,
-           process: str | None, category: str, description: str) -> None:  # fmt: skip
+def decide(
+    app: App,
+    review_id: int,
+    kind: str,
+    actor: str,
+    title: str,
+    owner: str,
+    due: str,
+    process: str | None,
+    category: str,
+    description: str,
+) -> None:
     """Record a decision of a held review: it becomes a tracked improvement action."""
     from qms.services import reviews_decisions
 
@@ -246,8 +293,14 @@ def close(app: App, review_id: int, kind: str, actor: str) -> None:
 
 @review.command()
 @click.option("--review", "review_id", type=int, required=True, help="The management review.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write it: .pdf or .html.")  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where to write it: .pdf or .html.",
+)
 @pass_app
 def pack(app: App, review_id: int, output: Path) -> None:
     """Render the review pack: the frozen one once the review is held, else a draft."""

@@ -116,9 +116,13 @@ def _measurements(ctx: DemoContext) -> int:
             indicators.record(ctx.app, owner, indicator.code, period.label, value + 0.4)
             ctx.at(day + timedelta(days=3))
             indicators.record(
-                ctx.app, owner, indicator.code, period.label, value,
+                ctx.app,
+                owner,
+                indicator.code,
+                period.label,
+                value,
                 reason="Survey export counted a cancelled module twice",
-            )  # fmt: skip
+            )
         else:
             indicators.record(ctx.app, owner, indicator.code, period.label, value)
     return len(plan)
@@ -132,17 +136,23 @@ def _breach_decisions(ctx: DemoContext) -> str:
     if grades is not None:
         ctx.at(grades.raised_at.date() + timedelta(days=4))
         action = indicators_breaches.accept(
-            ctx.app, grades.id, "ebenoit", "ebenoit", ctx.clock.now().date() + timedelta(days=45),
+            ctx.app,
+            grades.id,
+            "ebenoit",
+            "ebenoit",
+            ctx.clock.now().date() + timedelta(days=45),
             "Publish exam grades within 15 days: reminder to examiners two days before",
-        )  # fmt: skip
+        )
         done.append(f"breach of TRN-04-GRADES accepted as action #{action.id}")
     breaks = rows.get("TRN-02-BREAKS")
     if breaks is not None:
         ctx.at(breaks.raised_at.date() + timedelta(days=6))
         indicators_breaches.dismiss(
-            ctx.app, breaks.id, "mleclerc",
+            ctx.app,
+            breaks.id,
+            "mleclerc",
             "Two apprentices left for permanent jobs at their host company: not a failure",
-        )  # fmt: skip
+        )
         done.append("breach of TRN-02-BREAKS dismissed with a reason")
     return "; ".join(done) or "no breach"
 
@@ -176,10 +186,13 @@ def _hold(ctx: DemoContext, review_id: int, day: date, decisions: list[Decision]
     reviews_steps.gather(ctx.app, ReviewKind.MANAGEMENT, review_id, QUALITY_MANAGER)
     ctx.at(day, 14)
     reviews_steps.hold_management(
-        ctx.app, review_id, DIRECTOR, day,
+        ctx.app,
+        review_id,
+        DIRECTOR,
+        day,
         "Hélène Marchal, Pascal Delorme, Nadia Garnier, Thomas Brunet",
         "Inputs presented by the quality manager; each decision below was agreed.",
-    )  # fmt: skip
+    )
     for decision in decisions:
         reviews_decisions.decide(ctx.app, ReviewKind.MANAGEMENT, review_id, DIRECTOR, decision)
     ctx.at(day + timedelta(days=2))
@@ -193,13 +206,27 @@ def _previous_management_review(ctx: DemoContext) -> int:
     ctx.at(day - timedelta(days=20))
     review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, reviews.Plan(day))
     decisions = [
-        Decision("Measure every process with at least one indicator", QUALITY_MANAGER,
-                 day + timedelta(days=120), "STE-02", "qms_change"),
-        Decision("Train four more internal auditors", "amoulin", day + timedelta(days=200),
-                 "RSC-01", "resources"),
-        Decision("Survey employers of apprentices every semester", "mleclerc",
-                 day + timedelta(days=90), "TRN-02"),
-    ]  # fmt: skip
+        Decision(
+            "Measure every process with at least one indicator",
+            QUALITY_MANAGER,
+            day + timedelta(days=120),
+            "STE-02",
+            "qms_change",
+        ),
+        Decision(
+            "Train four more internal auditors",
+            "amoulin",
+            day + timedelta(days=200),
+            "RSC-01",
+            "resources",
+        ),
+        Decision(
+            "Survey employers of apprentices every semester",
+            "mleclerc",
+            day + timedelta(days=90),
+            "TRN-02",
+        ),
+    ]
     _hold(ctx, review.id, day, decisions)
     _follow_first_decision(ctx, review.id, day + timedelta(days=30))
     return review.id
@@ -210,9 +237,12 @@ def _follow_first_decision(ctx: DemoContext, review_id: int, day: date) -> None:
     with ctx.app.database.reading() as session:
         first = reviews.decisions(session, ReviewKind.MANAGEMENT, review_id)[0]
     steps = [
-        ("approve", {}), ("start", {}), ("complete", {"work_done": "30 indicators declared"}),
-        ("check_effectiveness", {}), ("close", {"effectiveness_result": "effective"}),
-    ]  # fmt: skip
+        ("approve", {}),
+        ("start", {}),
+        ("complete", {"work_done": "30 indicators declared"}),
+        ("check_effectiveness", {}),
+        ("close", {"effectiveness_result": "effective"}),
+    ]
     for offset, (trigger, inputs) in enumerate(steps):
         ctx.at(day + timedelta(days=offset * 7))
         actions.fire(ctx.app, first.action_id, trigger, QUALITY_MANAGER, inputs)
@@ -228,17 +258,34 @@ def _management_review(ctx: DemoContext, previous: int) -> int:
     day = ctx.today - timedelta(days=12)
     ctx.at(day - timedelta(days=5))
     reviews.note(
-        ctx.app, review.id, "d",
+        ctx.app,
+        review.id,
+        "d",
         "Two lecturer posts vacant since September; the learning platform needs a new "
-        "hosting contract in 2027.", QUALITY_MANAGER,
-    )  # fmt: skip
+        "hosting contract in 2027.",
+        QUALITY_MANAGER,
+    )
     decisions = [
-        Decision("Publish exam grades within 15 days in every programme", "ebenoit",
-                 day + timedelta(days=90), "TRN-04"),
-        Decision("Add supplier delivery performance to the purchasing procedure", "sboyer",
-                 day + timedelta(days=120), "RSC-02", "qms_change"),
-        Decision("Recruit the two vacant lecturers", "amoulin", day + timedelta(days=150),
-                 "RSC-01", "resources"),
-    ]  # fmt: skip
+        Decision(
+            "Publish exam grades within 15 days in every programme",
+            "ebenoit",
+            day + timedelta(days=90),
+            "TRN-04",
+        ),
+        Decision(
+            "Add supplier delivery performance to the purchasing procedure",
+            "sboyer",
+            day + timedelta(days=120),
+            "RSC-02",
+            "qms_change",
+        ),
+        Decision(
+            "Recruit the two vacant lecturers",
+            "amoulin",
+            day + timedelta(days=150),
+            "RSC-01",
+            "resources",
+        ),
+    ]
     _hold(ctx, review.id, day, decisions)
     return review.id

@@ -216,9 +216,16 @@ def fire(
     after: AfterFire | None = None,
 ) -> HistoryEntry:
     return workflow.fire(
-        app.database, app.engine, kind.value, review_id, trigger, actor, inputs, comment,
+        app.database,
+        app.engine,
+        kind.value,
+        review_id,
+        trigger,
+        actor,
+        inputs,
+        comment,
         after=after,
-    )  # fmt: skip
+    )
 
 
 def decisions(session: Session, kind: ReviewKind, review_id: int) -> list[ReviewDecision]:
