@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from qms.models import Indicator, Measurement, ReviewKind
+from qms.models import Indicator, Measurement, ReviewKind, RoleAssignment
 from qms.services import (
     actions,
     indicators,
@@ -40,10 +40,11 @@ def run(ctx: DemoContext) -> list[str]:
     with ctx.app.database.reading() as session:
         if session.scalar(select(func.count()).select_from(Measurement)):
             return ["indicators and reviews: already present, left as they are"]
-    recorded = _measurements(ctx)
-    decided = _breach_decisions(ctx)
+    start = _roles_since(ctx)
+    recorded = _measurements(ctx, start)
+    decided = _breach_decisions(ctx, start)
     process_review = _process_review(ctx)
-    previous = _previous_management_review(ctx)
+    previous = _previous_management_review(ctx, start)
     current = _management_review(ctx, previous)
     ctx.at(ctx.today, 9)
     return [
@@ -53,6 +54,17 @@ def run(ctx: DemoContext) -> list[str]:
         "frozen (qms review pack --review "
         f"{current} -o pack.pdf)",
     ]
+
+
+def _roles_since(ctx: DemoContext) -> date:
+    """The demo's first day: a year ago, or the day after the roles were loaded if later."""
+    with ctx.app.database.reading() as session:
+        loaded = session.scalar(select(func.min(RoleAssignment.valid_from)))
+    return max(ctx.start, (loaded or ctx.start) + timedelta(days=1))
+
+
+def _at(ctx: DemoContext, start: date, day: date) -> None:
+    ctx.at(max(day, start))
 
 
 def _load_indicators(ctx: DemoContext) -> int:
@@ -89,7 +101,7 @@ def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
     return round(value, 1 if abs(indicator.target) < 1000 else 0)
 
 
-def _measurements(ctx: DemoContext) -> int:
+def _measurements(ctx: DemoContext, start: date) -> int:
     with ctx.app.database.reading() as session:
         found = indicators.in_force(session)
         owners = {i.id: i.owner.handle if i.owner else QUALITY_MANAGER for i in found}
@@ -110,11 +122,11 @@ def _measurements(ctx: DemoContext) -> int:
             )
     plan.sort(key=lambda item: (item[0], item[1].code))
     for day, indicator, period, value, age in plan:
-        ctx.at(day)
+        _at(ctx, start, day)
         owner = owners[indicator.id]
         if (indicator.code, age) == CORRECTED:
             indicators.record(ctx.app, owner, indicator.code, period.label, value + 0.4)
-            ctx.at(day + timedelta(days=3))
+            _at(ctx, start, day + timedelta(days=3))
             indicators.record(
                 ctx.app,
                 owner,
@@ -128,13 +140,13 @@ def _measurements(ctx: DemoContext) -> int:
     return len(plan)
 
 
-def _breach_decisions(ctx: DemoContext) -> str:
+def _breach_decisions(ctx: DemoContext, start: date) -> str:
     with ctx.app.database.reading() as session:
         rows = {r.indicator: r for r in indicators_breaches.rows(session, ("open",))}
     done = []
     grades = rows.get("TRN-04-GRADES")
     if grades is not None:
-        ctx.at(grades.raised_at.date() + timedelta(days=4))
+        _at(ctx, start, grades.raised_at.date() + timedelta(days=4))
         action = indicators_breaches.accept(
             ctx.app,
             grades.id,
@@ -146,7 +158,7 @@ def _breach_decisions(ctx: DemoContext) -> str:
         done.append(f"breach of TRN-04-GRADES accepted as action #{action.id}")
     breaks = rows.get("TRN-02-BREAKS")
     if breaks is not None:
-        ctx.at(breaks.raised_at.date() + timedelta(days=6))
+        _at(ctx, start, breaks.raised_at.date() + timedelta(days=6))
         indicators_breaches.dismiss(
             ctx.app,
             breaks.id,
@@ -201,8 +213,8 @@ def _hold(ctx: DemoContext, review_id: int, day: date, decisions: list[Decision]
     reviews_steps.close(ctx.app, ReviewKind.MANAGEMENT, review_id, DIRECTOR)
 
 
-def _previous_management_review(ctx: DemoContext) -> int:
-    day = ctx.start + timedelta(days=5)
+def _previous_management_review(ctx: DemoContext, start: date) -> int:
+    day = start + timedelta(days=25)
     ctx.at(day - timedelta(days=20))
     review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, reviews.Plan(day))
     decisions = [
