@@ -24,6 +24,7 @@ STEPS: list[str] = [
     # one module per capability, in the order they build on each other
     "qms.services.demo_capa",
     "qms.services.demo_audits",
+    "qms.services.demo_reviews",
 ]
 
 
