@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from qms.bootstrap import Services
 from qms.errors import NotFound, PermissionDenied, ValidationError
@@ -37,8 +37,8 @@ from qms.workflow.permissions import ActorRoles
 
 class Status(enum.StrEnum):
     ON_TARGET = "on_target"
-    WATCH = "watch"  # off target, not yet past the alert threshold
-    BREACH = "breach"
+    WATCH = "off_target"  # worse than the target, not yet past the alert threshold
+    BREACH = "alert"  # past the alert threshold
 
 
 class Outcome(enum.StrEnum):
@@ -145,12 +145,13 @@ def get(session: Session, code: str, field: str = "indicator") -> Indicator:
 
 def in_force(session: Session) -> list[Indicator]:
     query = (
-        select(Indicator, Process)
-        .join(Process, Indicator.process_id == Process.id)
+        select(Indicator)
+        .join(Indicator.process)
+        .options(contains_eager(Indicator.process))
         .where(Indicator.retired_on.is_(None))
         .order_by(Process.code, Indicator.position)
     )
-    return [indicator for indicator, _ in session.execute(query)]
+    return list(session.scalars(query))
 
 
 def about(indicator: Indicator, topic: Topic) -> bool:

@@ -204,8 +204,8 @@ def process_performance(data: ReviewData, s: Section) -> None:
         (
             code,
             str(c["on_target"]),
-            str(c["watch"]),
-            str(c["breach"]),
+            str(c[Status.WATCH.value]),
+            str(c[Status.BREACH.value]),
             str(c["no value"]),
             str(c["ncs"]),
             str(c["open actions"]),
