@@ -150,8 +150,7 @@ class Settings(BaseSettings):
         12,
         ge=1,
         le=36,
-        description="Months between two reviews of the same process (clause 4.4: at least "
-        "yearly).",
+        description="Months between two reviews of the same process (clause 4.4: at least yearly).",
     )
 
     @field_validator("nc_severities")
