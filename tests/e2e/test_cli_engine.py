@@ -208,3 +208,43 @@ def test_editing_a_workflow_file_leaves_records_in_flight_alone(
     listed = qms(capsys, "workflow", "versions", "nonconformity")
     assert "version 1" in listed.out and "version 2" in listed.out
     assert "(the file now)" in listed.out.splitlines()[1]
+
+
+def test_generic_fire_keeps_each_capability_s_rules(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through `qms record fire`, a nonconformity still gets its repeat check, and a review
+    is sent to `qms review`, which assembles and freezes its inputs."""
+    analysis = [
+        "root_cause=r",
+        "cause_category=method",
+        "similar_nonconformities=none",
+        "corrective_action_needed=yes",
+    ]
+    for number in ("1", "2"):
+        qms(capsys, "nc", "new", "--as", "ebenoit", "--process", "TRN-04", "--title", "Late")
+        qms(
+            capsys,
+            "record",
+            "fire",
+            "nonconformity",
+            number,
+            "contain",
+            "--as",
+            "ebenoit",
+            "--input",
+            "containment=x",
+        )
+        args = [a for pair in analysis for a in ("--input", pair)]
+        done = qms(
+            capsys, "record", "fire", "nonconformity", number, "analyse", "--as", "ebenoit", *args
+        )
+        assert done.code == 0, done.err
+    assert "Repeat: same process and cause category" in qms(capsys, "nc", "show", "2").out
+    review = qms(
+        capsys, "record", "fire", "management_review", "1", "gather_inputs", "--as", "tbrunet"
+    )
+    assert review.code == 1
+    assert review.err.startswith(
+        "error: kind: management_review records are moved with `qms review`"
+    )

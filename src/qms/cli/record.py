@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import click
 
 from qms.cli.app import App, pass_app
 from qms.errors import ValidationError
+
+if TYPE_CHECKING:
+    from qms.models import HistoryEntry
 
 
 @click.group()
@@ -104,21 +110,50 @@ def fire(
     comment: str,
     expect_version: int | None,
 ) -> None:
-    """Fire TRIGGER on record KIND ID as ACTOR; everything is kept in the trail."""
+    """Fire TRIGGER on record KIND ID as ACTOR; everything is kept in the trail.
+
+    Nonconformities and audits go through their own services (repeat detection; a
+    report frozen and sent when issued); reviews are moved with `qms review`.
+    """
     from qms.services import workflow as wf
 
-    entry = wf.fire(
-        app.services.database,
-        app.services.engine,
-        kind,
-        record_id,
-        trigger,
-        actor,
-        parse_pairs(inputs, "--input"),
-        comment,
-        expect_version,
-    )
+    values = parse_pairs(inputs, "--input")
+    if kind in ("management_review", "process_review"):
+        raise ValidationError(
+            "kind",
+            f"{kind} records are moved with `qms review` (gather, hold, decide, close), "
+            "which assemble and freeze their inputs",
+        )
+    services = app.services
+    special = _capability_fire(kind)
+    if special is not None:
+        entry = special(services, record_id, trigger, actor, values, comment, expect_version)
+    else:
+        entry = wf.fire(
+            services.database,
+            services.engine,
+            kind,
+            record_id,
+            trigger,
+            actor,
+            values,
+            comment,
+            expect_version,
+        )
     click.echo(
         f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
         f"('{trigger}' by {actor}, trail row {entry.id})"
     )
+
+
+def _capability_fire(kind: str) -> Callable[..., HistoryEntry] | None:
+    """The service that adds its own rules to a fire of this kind of record, if any."""
+    if kind == "nonconformity":
+        from qms.services import nonconformities
+
+        return nonconformities.fire
+    if kind == "internal_audit":
+        from qms.services import audits
+
+        return audits.fire
+    return None
