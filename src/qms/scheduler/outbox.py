@@ -32,6 +32,7 @@ DIGEST_ITEM = "digest.item"
 DIGEST = "email.digest"
 DASHBOARD = "email.dashboard"
 REVIEW_PACK = "email.review_pack"
+MEASUREMENT_DUE = "email.measurement_due"
 TRANSITION = "workflow.transition"
 EMAIL_PREFIX = "email."
 CHUNK = 500

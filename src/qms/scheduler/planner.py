@@ -66,6 +66,7 @@ def plan(session: Session, reminders: Reminders, moment: Moment) -> PlanReport:
     digests = _digest_rows(rows, moment, reminders)
     reports = _dashboard_rows(session, people, moment, reminders)
     reports += _review_pack_rows(session, people, moment, reminders)
+    reports += _measurement_rows(session, people, moment, reminders)
     return PlanReport(
         reminders=outbox.write_new(session, rows),
         digests=outbox.write_new(session, digests),
@@ -214,4 +215,43 @@ def _review_pack_rows(
             rows.append(
                 outbox.row(outbox.REVIEW_PACK, key, payload, moment.now, recipient=director.handle)
             )
+    return rows
+
+
+def _measurement_rows(
+    session: Session, people: Directory, moment: Moment, reminders: Reminders
+) -> list[dict[str, Any]]:
+    """Indicator values past their due date (clause 9.1): the owner the day after, then every
+    ``every_days``; the process's pilot in copy after ``escalate_after_days``."""
+    policy = reminders.schedules.measurements
+    if not policy.enabled:
+        return []
+    try:
+        from qms.services import indicators_series
+    except ImportError:  # an installation without the indicators capability
+        return []
+    since = moment.today - timedelta(days=policy.look_back_days)
+    process_ids = {row.code: row.id for row in session.execute(select(Process.code, Process.id))}
+    rows = []
+    for late in indicators_series.missing(session, moment.today, since):
+        if late.owner is None or late.days_late < 1:
+            continue
+        week = (late.days_late - 1) // policy.every_days
+        pilot = people.pilots.get(process_ids.get(late.process, 0))
+        copy = [pilot.handle] if pilot and late.days_late > policy.escalate_after_days else []
+        key = f"measurement:{late.indicator}:{late.period}:{week}:{late.owner}"
+        payload = {
+            "to": [late.owner],
+            "cc": [h for h in copy if h != late.owner],
+            "subject": f"Value of {late.indicator} for {late.period} is {late.days_late} days late",
+            "reference": f"indicator {late.indicator} ({late.process})",
+            "body": (
+                f"The value of indicator {late.indicator} for {late.period} was due on "
+                f"{late.due_on.isoformat()} and is not recorded yet. Record it with: "
+                f"qms indicator record {late.indicator} {late.period} VALUE"
+            ),
+        }
+        rows.append(
+            outbox.row(outbox.MEASUREMENT_DUE, key, payload, moment.now, recipient=late.owner)
+        )
     return rows

@@ -60,12 +60,20 @@ class ReviewPackSpec(Spec):
     days_before: int = Field(14, ge=1)
 
 
+class MeasurementsSpec(Spec):
+    enabled: bool = True
+    every_days: int = Field(7, ge=1)
+    escalate_after_days: int = Field(14, ge=1)
+    look_back_days: int = Field(120, ge=1)
+
+
 class SchedulesSpec(Spec):
     plan_every_minutes: int = Field(15, ge=1)
     dispatch_every_seconds: int = Field(60, ge=1)
     digest_at: str = Field("07:30", pattern=HH_MM)
     dashboard: DashboardSpec = DashboardSpec()
     review_pack: ReviewPackSpec = ReviewPackSpec()
+    measurements: MeasurementsSpec = MeasurementsSpec()
 
 
 class RemindersSpec(Spec):
@@ -146,6 +154,7 @@ class Schedules:
     dashboard_at: time
     review_pack_enabled: bool
     review_pack_days_before: int
+    measurements: MeasurementsSpec
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,7 @@ def _schedules(spec: SchedulesSpec) -> Schedules:
         dashboard_at=time.fromisoformat(spec.dashboard.at),
         review_pack_enabled=spec.review_pack.enabled,
         review_pack_days_before=spec.review_pack.days_before,
+        measurements=spec.measurements,
     )
 
 
