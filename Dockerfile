@@ -7,4 +7,4 @@ WORKDIR /app
 COPY . /app
 RUN pip install --no-cache-dir -e .
 ENV QMS_DATABASE_URL=postgresql+psycopg://qms:qms@db/qms
-CMD ["qms", "demo"]
+CMD ["qms", "--help"]
