@@ -60,6 +60,10 @@ def demo(app: App) -> None:
         "  .venv/bin/qms nc list --state analysed         nonconformities waiting for a plan"
     )
     click.echo("  .venv/bin/qms action stats                     cycle times per process")
+    click.echo("  .venv/bin/qms audit list                       the audits of the programme")
+    click.echo("  .venv/bin/qms indicator list                   indicators against their targets")
+    click.echo("  .venv/bin/qms review list                      process and management reviews")
+    click.echo("  .venv/bin/qms scheduler tick                   reminders due now, to var/mail")
     click.echo("  .venv/bin/qms trail verify                     the audit trail's hash chain")
     click.echo("  .venv/bin/qms processmap show --format json   the map with every role holder")
     click.echo("  .venv/bin/qms config show                     the effective settings")
