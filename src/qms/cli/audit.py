@@ -9,7 +9,7 @@ import click
 from qms.cli.app import App, pass_app
 from qms.cli.audit_items import calendar, checklist, finding, report
 from qms.cli.audit_programme import programme
-from qms.cli.capa import fire_and_report, print_trail, with_fire_options
+from qms.cli.capa import fire_command, print_trail
 from qms.cli.output import emit, format_option, parse_date
 
 LIST_COLUMNS = ("id", "process", "audit_type", "state", "planned_start", "lead_auditor", "title")
@@ -203,24 +203,10 @@ def exception(app: App, audit_id: int, handle: str, justification: str, actor: s
     )
 
 
-@audit.command()
-@with_fire_options
-@pass_app
-def fire(
-    app: App,
-    record_id: int,
-    trigger: str,
-    actor: str,
-    inputs: tuple[str, ...],
-    comment: str,
-    expect_version: int | None,
-) -> None:
-    """Fire TRIGGER on audit RECORD_ID (issue_plan, start, draft_report, issue_report, ...)."""
-    from qms.services import audits
-
-    def do_fire(*args: Any) -> Any:
-        return audits.fire(app.services, *args)
-
-    fire_and_report(
-        "internal_audit", record_id, trigger, actor, do_fire, inputs, comment, expect_version
+audit.add_command(
+    fire_command(
+        "internal_audit",
+        "qms.services.audits",
+        "Fire TRIGGER on audit RECORD_ID (issue_plan, start, draft_report, issue_report, ...).",
     )
+)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import fire_and_report, with_fire_options
+from qms.cli.capa import fire_command
 from qms.cli.output import emit, format_option
 
 CHECKLIST_COLUMNS = ("position", "clause", "question", "answer", "evidence", "answered_by")
@@ -133,27 +133,13 @@ def list_findings(app: App, audit_id: int, fmt: str) -> None:
     emit([r.as_dict() for r in rows], FINDING_COLUMNS, fmt)
 
 
-@finding.command("fire")
-@with_fire_options
-@pass_app
-def fire_finding(
-    app: App,
-    record_id: int,
-    trigger: str,
-    actor: str,
-    inputs: tuple[str, ...],
-    comment: str,
-    expect_version: int | None,
-) -> None:
-    """Fire TRIGGER on finding RECORD_ID (acknowledge, dispute, plan_action, verify, ...)."""
-    from qms.services import audits_findings
-
-    def do_fire(*args: Any) -> Any:
-        return audits_findings.fire(app.services, *args)
-
-    fire_and_report(
-        "audit_finding", record_id, trigger, actor, do_fire, inputs, comment, expect_version
+finding.add_command(
+    fire_command(
+        "audit_finding",
+        "qms.services.audits_findings",
+        "Fire TRIGGER on finding RECORD_ID (acknowledge, dispute, plan_action, verify, ...).",
     )
+)
 
 
 @click.group()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from qms.cli.app import App
+from qms.cli.app import App, pass_app
 from qms.cli.output import parse_date
 from qms.cli.record import parse_pairs
 from qms.models import HistoryEntry
@@ -67,29 +68,39 @@ fire_options = [
 ]
 
 
-def with_fire_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def fire_command(kind: str, service: str, help_text: str) -> click.Command:
+    """A `fire` command for one record kind, firing through ``service``'s ``fire`` function
+    (``fire(services, record_id, trigger, actor, inputs, comment, expected_version)``)."""
+
+    @pass_app
+    def run(
+        app: App,
+        record_id: int,
+        trigger: str,
+        actor: str,
+        inputs: tuple[str, ...],
+        comment: str,
+        expect_version: int | None,
+    ) -> None:
+        fire = importlib.import_module(service).fire
+        entry: HistoryEntry = fire(
+            app.services,
+            record_id,
+            trigger,
+            actor,
+            parse_pairs(inputs, "--input"),
+            comment,
+            expect_version,
+        )
+        click.echo(
+            f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
+            f"('{trigger}' by {actor}, trail row {entry.id})"
+        )
+
+    command: Callable[..., Any] = run
     for option in reversed(fire_options):
         command = option(command)
-    return command
-
-
-def fire_and_report(
-    kind: str,
-    record_id: int,
-    trigger: str,
-    actor: str,
-    do_fire: Callable[..., HistoryEntry],
-    inputs: tuple[str, ...],
-    comment: str,
-    expect_version: int | None,
-) -> None:
-    entry = do_fire(
-        record_id, trigger, actor, parse_pairs(inputs, "--input"), comment, expect_version
-    )
-    click.echo(
-        f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
-        f"('{trigger}' by {actor}, trail row {entry.id})"
-    )
+    return click.command("fire", help=help_text)(command)
 
 
 def print_trail(app: App, rows: list[HistoryEntry]) -> None:

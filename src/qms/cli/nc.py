@@ -7,13 +7,7 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import (
-    filter_options,
-    filters_from,
-    fire_and_report,
-    print_trail,
-    with_fire_options,
-)
+from qms.cli.capa import filter_options, filters_from, fire_command, print_trail
 from qms.cli.output import ask, emit, format_option, parse_date
 
 LIST_COLUMNS = (
@@ -142,24 +136,10 @@ def show(app: App, record_id: int) -> None:
     print_trail(app, history)
 
 
-@nc.command()
-@with_fire_options
-@pass_app
-def fire(
-    app: App,
-    record_id: int,
-    trigger: str,
-    actor: str,
-    inputs: tuple[str, ...],
-    comment: str,
-    expect_version: int | None,
-) -> None:
-    """Fire TRIGGER on nonconformity RECORD_ID (see `qms record triggers nonconformity ID`)."""
-    from qms.services import nonconformities
-
-    def do_fire(*args: Any) -> Any:
-        return nonconformities.fire(app.services, *args)
-
-    fire_and_report(
-        "nonconformity", record_id, trigger, actor, do_fire, inputs, comment, expect_version
+nc.add_command(
+    fire_command(
+        "nonconformity",
+        "qms.services.nonconformities",
+        "Fire TRIGGER on nonconformity RECORD_ID (see `qms record triggers nonconformity ID`).",
     )
+)
