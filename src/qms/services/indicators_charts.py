@@ -34,11 +34,14 @@ def svgs(database: Database, all_series: Sequence[Series]) -> dict[str, str]:
     """The chart of each series by indicator code: kept ones read in one query, others drawn."""
     wanted = {s.indicator.code: (s.indicator.id, chart_data(s)) for s in all_series}
     hashes = {data.data_hash for _, data in wanted.values()}
-    with database.reading() as session:
-        query = select(IndicatorChart.data_hash, IndicatorChart.svg).where(
-            IndicatorChart.data_hash.in_(hashes)
-        )
-        kept: dict[str, str] = dict(session.execute(query).all()) if hashes else {}
+    kept = {h: _REMEMBERED[h] for h in hashes if h in _REMEMBERED}
+    unknown = hashes - set(kept)
+    if unknown:
+        with database.reading() as session:
+            query = select(IndicatorChart.data_hash, IndicatorChart.svg).where(
+                IndicatorChart.data_hash.in_(unknown)
+            )
+            kept.update(dict(session.execute(query).all()))
     drawn = {
         data.data_hash: (indicator_id, trend_svg(data))
         for indicator_id, data in wanted.values()
@@ -47,7 +50,20 @@ def svgs(database: Database, all_series: Sequence[Series]) -> dict[str, str]:
     if drawn:
         _keep(database, drawn)
     kept.update({h: svg for h, (_, svg) in drawn.items()})
+    _remember(kept)
     return {code: kept[data.data_hash] for code, (_, data) in wanted.items()}
+
+
+# Charts by the hash of their data: the same data always draws the same chart, so a chart
+# read once need not be read again by this process. Bounded, oldest forgotten first.
+_REMEMBERED: dict[str, str] = {}
+_REMEMBER_AT_MOST = 1000
+
+
+def _remember(charts: dict[str, str]) -> None:
+    _REMEMBERED.update(charts)
+    while len(_REMEMBERED) > _REMEMBER_AT_MOST:
+        del _REMEMBERED[next(iter(_REMEMBERED))]
 
 
 def _keep(database: Database, drawn: dict[str, tuple[int, str]]) -> None:
