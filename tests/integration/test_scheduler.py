@@ -236,6 +236,10 @@ def test_pilots_get_a_monthly_dashboard_and_directors_the_review_pack(example: D
         "pascal.delorme@valbrune.example",
     ]
     assert "improvement actions: 2 open, 2 overdue" in text_of(packs[0])
+    (attached,) = list(packs[0].iter_attachments())
+    assert attached.get_filename().endswith("-pack-draft.html")
+    pack = attached.get_content()
+    assert "9.3.2" in pack and "Management review 2026" in pack
 
 
 def test_other_capabilities_emails_are_sent_and_engine_events_handled(example: Database) -> None:

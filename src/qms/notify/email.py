@@ -52,6 +52,15 @@ class Letter:
     reference: str = ""
     cc: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "octet-stream"
 
 
 def message_id(key: str, sender: str) -> str:
@@ -77,6 +86,13 @@ def compose(letter: Letter, sender: str, sent_at: datetime) -> EmailMessage:
         message[name] = value
     message.set_content(letter.text)
     message.add_alternative(letter.html, subtype="html")
+    for attached in letter.attachments:
+        message.add_attachment(
+            attached.content,
+            maintype=attached.maintype,
+            subtype=attached.subtype,
+            filename=attached.filename,
+        )
     return message
 
 

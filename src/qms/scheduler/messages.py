@@ -7,6 +7,7 @@ marked handled and says why).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from qms.config import Settings
 from qms.errors import QmsError
 from qms.models import Organisation, OutboxMessage, OutboxStatus, Person
-from qms.notify.email import Letter
+from qms.notify.email import Attachment, Letter
 from qms.reporting.render import render
 from qms.scheduler import dashboard, outbox
 from qms.scheduler.rules import Reminders, models_by_kind
@@ -66,11 +67,17 @@ class Composed:
     skipped: tuple[tuple[int, str], ...] = ()  # digest items not worth sending, and why
 
 
+PackRenderer = Callable[[int], str]
+
+
 class Composer:
-    def __init__(self, settings: Settings, reminders: Reminders) -> None:
+    def __init__(
+        self, settings: Settings, reminders: Reminders, pack: PackRenderer | None = None
+    ) -> None:
         self.settings = settings
         self.reminders = reminders
         self.institution = "qms"
+        self.pack = pack  # renders a management review's pack as HTML, when reviews exist
 
     def compose(self, session: Session, row: Claimed, today: date) -> Composed:
         if row.topic == outbox.REMINDER:
@@ -184,7 +191,20 @@ class Composer:
             raise Skip(f"management review #{row.payload['review_id']} is no longer planned")
         text, html = self.render("review_pack", {"person": person.name, "review": review})
         subject = f"[{self.institution}] Management review on {review['planned_on']}: the inputs"
-        return Letter((person.email,), subject, text, html, row.key, review["reference"])
+        attachments: tuple[Attachment, ...] = ()
+        if self.pack is not None:
+            pack = self.pack(int(row.payload["review_id"])).encode("utf-8")
+            name = f"management-review-{row.payload['review_id']}-pack-draft.html"
+            attachments = (Attachment(name, pack, "text", "html"),)
+        return Letter(
+            (person.email,),
+            subject,
+            text,
+            html,
+            row.key,
+            review["reference"],
+            attachments=attachments,
+        )
 
     # --- anything else other capabilities write ------------------------------------------
 

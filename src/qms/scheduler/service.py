@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -67,13 +68,22 @@ class Scheduler:
         )
         return Dispatcher(
             self.services.database,
-            Composer(settings, self.reminders),
+            Composer(settings, self.reminders, self.pack_renderer()),
             self.transport,
             self.clock,
             policy,
             sender_address(settings),
             lambda: self.today,
         )
+
+    def pack_renderer(self) -> Callable[[int], str] | None:
+        """The draft review pack (HTML) the directors get before a management review."""
+        try:
+            from qms.services import reviews_pack
+        except ImportError:  # an installation without the reviews capability
+            return None
+        services = self.services
+        return lambda review_id: reviews_pack.render_html(services, review_id)
 
     def dispatch(self) -> DispatchReport:
         return self.dispatcher().run(self.stop.is_set)
