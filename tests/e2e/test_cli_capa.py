@@ -246,3 +246,12 @@ def test_demo_adds_a_year_once(db_url: str, capsys: pytest.CaptureFixture[str]) 
     assert "already present, left as they are" in again.out
     assert len(json.loads(qms(capsys, "nc", "list", "--format", "json").out)) == len(ncs)
     assert qms(capsys, "trail", "verify").code == 0
+
+
+def test_a_misspelt_state_is_named_not_silently_empty(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = qms(capsys, "action", "list", "--state", "in-progress")
+    assert result.code == 1
+    assert result.err.startswith("error: state: 'in-progress' is not a state of this workflow")
+    assert "in_progress" in result.err

@@ -139,3 +139,9 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_empty_file(tmp_path: Path) -> None:
     assert problems(tmp_path, "# nothing\n") == ["map.yaml:1: the file is empty"]
+
+
+def test_missing_file_is_named_without_a_line(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        processmap_file.read(tmp_path / "nope.yaml")
+    assert str(caught.value) == f"{tmp_path / 'nope.yaml'}: file not found"

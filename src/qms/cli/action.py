@@ -102,7 +102,11 @@ def list_(app: App, /, fmt: str, **params: Any) -> None:
     from qms.services import register
 
     with app.ready_database().reading() as session:
-        rows = register.actions(session, filters_from(params), app.today())
+        rows = register.actions(
+            session,
+            filters_from(params, list(app.services.registry.for_kind("improvement_action").states)),
+            app.today(),
+        )
     emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
 
 

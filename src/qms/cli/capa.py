@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -11,6 +11,7 @@ import click
 from qms.cli.app import App, pass_app
 from qms.cli.output import parse_date
 from qms.cli.record import parse_pairs
+from qms.errors import ValidationError
 from qms.models import HistoryEntry
 from qms.services.register import Filters
 
@@ -35,7 +36,13 @@ def filter_options(origin_help: str) -> Callable[[Callable[..., Any]], Callable[
     return decorate
 
 
-def filters_from(params: dict[str, Any]) -> Filters:
+def filters_from(params: dict[str, Any], states: Sequence[str] = ()) -> Filters:
+    """The list filters; ``states`` are the workflow's states, to refuse a misspelt one."""
+    for state in params.get("states") or ():
+        if states and state not in states:
+            raise ValidationError(
+                "state", f"{state!r} is not a state of this workflow (states: {', '.join(states)})"
+            )
     return Filters(
         process=params.get("process"),
         macro_process=params.get("macro_process"),

@@ -81,7 +81,11 @@ def list_(app: App, /, fmt: str, **params: Any) -> None:
     from qms.services import register
 
     with app.ready_database().reading() as session:
-        rows = register.nonconformities(session, filters_from(params), app.today())
+        rows = register.nonconformities(
+            session,
+            filters_from(params, list(app.services.registry.for_kind("nonconformity").states)),
+            app.today(),
+        )
     emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
 
 
