@@ -9,8 +9,8 @@ import click
 from qms.cli.app import App, pass_app
 from qms.cli.audit_items import calendar, checklist, finding, report
 from qms.cli.audit_programme import programme
-from qms.cli.capa import fire_command, print_trail
-from qms.cli.output import emit, format_option, parse_date
+from qms.cli.capa import fire_command
+from qms.cli.output import emit, format_option, parse_date, print_trail
 
 LIST_COLUMNS = ("id", "process", "audit_type", "state", "planned_start", "lead_auditor", "title")
 DETAIL_OPTIONS = ("scope", "criteria", "objectives", "location", "auditee", "audit_client", "title")

@@ -108,17 +108,3 @@ def fire_command(kind: str, service: str, help_text: str) -> click.Command:
     for option in reversed(fire_options):
         command = option(command)
     return click.command("fire", help=help_text)(command)
-
-
-def print_trail(app: App, rows: list[HistoryEntry]) -> None:
-    click.echo("History:")
-    for row in rows:
-        when = row.at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
-        click.echo(
-            f"  {when}  {row.actor:<12} {row.trigger:<20} "
-            f"{row.from_state or '(new)'} -> {row.to_state}"
-        )
-        for key, value in row.inputs.items():
-            click.echo(f"{'':<20}{key}: {value}")
-        if row.comment:
-            click.echo(f"{'':<20}comment: {row.comment}")

@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import filter_options, filters_from, fire_command, print_trail
-from qms.cli.output import ask, emit, format_option, parse_date
+from qms.cli.capa import filter_options, filters_from, fire_command
+from qms.cli.output import ask, emit, format_option, parse_date, print_trail
 
 LIST_COLUMNS = (
     "id",

@@ -8,11 +8,15 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from qms.errors import ValidationError
+
+if TYPE_CHECKING:
+    from qms.cli.app import App
+    from qms.models import HistoryEntry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,3 +84,19 @@ def parse_date(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise ValidationError(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def print_trail(app: App, rows: Sequence[HistoryEntry], heading: str | None = "History:") -> None:
+    """A record's history, one line per step with its inputs and comment, local times."""
+    if heading:
+        click.echo(heading)
+    for row in rows:
+        when = row.at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            f"  {when}  {row.actor:<12} {row.trigger:<20} "
+            f"{row.from_state or '(new)'} -> {row.to_state}"
+        )
+        for key, value in row.inputs.items():
+            click.echo(f"{'':<20}{key}: {value}")
+        if row.comment:
+            click.echo(f"{'':<20}comment: {row.comment}")

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.output import emit, format_option, parse_date
+from qms.cli.output import emit, format_option, parse_date, print_trail
 
 KINDS = {"management": "management_review", "process": "process_review"}
 kind_option = click.option(
@@ -107,7 +107,6 @@ def list_(app: App, kind: str, fmt: str) -> None:
 @pass_app
 def show(app: App, review_id: int, kind: str) -> None:
     """A review: its state, what was recorded at each step, and its decisions."""
-    from qms.cli.capa import print_trail
     from qms.services import records, reviews
     from qms.workflow import trail
 

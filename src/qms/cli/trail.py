@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from qms.cli.app import App, pass_app
+from qms.cli.output import print_trail
 
 if TYPE_CHECKING:
     from qms.models import HistoryEntry
@@ -51,14 +52,7 @@ def show(app: App, kind: str, record_id: int, fmt: str) -> None:
         click.echo(json.dumps([_as_json(r) for r in rows], indent=2, ensure_ascii=False))
         return
     click.echo(f"{kind} #{record_id} {title!r}: now {state}")
-    for row in rows:
-        when = row.at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
-        moved = f"{row.from_state or '(new)'} -> {row.to_state}"
-        click.echo(f"  {when}  {row.actor:<12} {row.trigger:<20} {moved}")
-        for key, value in row.inputs.items():
-            click.echo(f"{'':<20}{key}: {value}")
-        if row.comment:
-            click.echo(f"{'':<20}comment: {row.comment}")
+    print_trail(app, rows, heading=None)
 
 
 def _as_json(row: HistoryEntry) -> dict[str, object]:
