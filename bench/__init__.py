@@ -25,7 +25,8 @@ from qms.bootstrap import Services, bootstrap
 from qms.clock import SystemClock
 from qms.config import load_settings
 from qms.db import Database
-from qms.services import processmap, processmap_file
+from qms.services.processmap import files as processmap_file
+from qms.services.processmap import service as processmap
 from qms.testing.postgres import Cluster, find_bin_dir
 
 ROOT = Path(__file__).resolve().parents[1]

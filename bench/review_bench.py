@@ -45,9 +45,10 @@ from qms.models import (
     ReviewKind,
     WorkflowRecord,
 )
-from qms.services import indicators_charts, reviews_pack
-from qms.services.indicators_periods import containing
-from qms.services.reviews_inputs import sections
+from qms.services.indicators import charts as indicators_charts
+from qms.services.indicators.periods import containing
+from qms.services.reviews import report as reviews_pack
+from qms.services.reviews.inputs import sections
 
 PROCESSES, INDICATORS, ACTIONS, FINDINGS, NONCONFORMITIES = 25, 100, 5_000, 300, 300
 ACTION_STATES = ("proposed", "approved", "in_progress", "done", "closed", "closed", "rejected")

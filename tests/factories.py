@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 
 from qms.db import Database
 from qms.models import Base, Person
-from qms.services import processmap, processmap_file
+from qms.services.processmap import files as processmap_file
+from qms.services.processmap import service as processmap
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCESS_MAP = ROOT / "workflows" / "process-map.yaml"

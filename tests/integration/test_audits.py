@@ -20,13 +20,11 @@ from qms.models import (
     OutboxMessage,
     ReportRevision,
 )
-from qms.services import (
-    audits,
-    audits_checklist,
-    audits_findings,
-    audits_report,
-    programme,
-)
+from qms.services.audits import checklist as audits_checklist
+from qms.services.audits import findings as audits_findings
+from qms.services.audits import programme
+from qms.services.audits import report as audits_report
+from qms.services.audits import service as audits
 from tests.factories import load_example, services_for, snapshot
 
 CYCLE = 2027
@@ -85,7 +83,7 @@ def test_the_programme_covers_every_process_and_spares_closed_periods(app) -> No
 
 
 def test_a_process_with_a_major_nonconformity_last_cycle_is_audited_early(app) -> None:  # type: ignore[no-untyped-def]
-    from qms.services import nonconformities
+    from qms.services.capa import nonconformities
 
     spec = nonconformities.NewNonconformity(
         title="Lost exam papers", process="RSC-03", severity="major", detected_on=date(2026, 3, 2)

@@ -12,9 +12,10 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import ValidationError
 from qms.models import Nonconformity
-from qms.services import actions, nonconformities, register, stats
-from qms.services.actions import NewAction
-from qms.services.nonconformities import NewNonconformity
+from qms.services.capa import actions, nonconformities, stats
+from qms.services.capa import queries as register
+from qms.services.capa.actions import NewAction
+from qms.services.capa.nonconformities import NewNonconformity
 from tests.factories import load_example, services_for, snapshot
 
 TODAY = date(2026, 11, 25)

@@ -12,7 +12,10 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import BreachProposal, ImprovementAction, OutboxMessage
-from qms.services import indicators, indicators_breaches, indicators_file, indicators_series
+from qms.services.indicators import breaches as indicators_breaches
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import series as indicators_series
+from qms.services.indicators import service as indicators
 from tests.factories import ROOT, load_example, services_for, snapshot
 
 

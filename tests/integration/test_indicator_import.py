@@ -13,7 +13,9 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import DefinitionError, PermissionDenied, ValidationError
 from qms.models import Measurement
-from qms.services import indicators, indicators_file, indicators_import
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import imports as indicators_import
+from qms.services.indicators import service as indicators
 from tests.factories import ROOT, load_example, services_for, snapshot
 
 MONTHLY = [

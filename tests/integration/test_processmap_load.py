@@ -11,7 +11,8 @@ from sqlalchemy import select
 from qms.db import Database
 from qms.errors import ValidationError
 from qms.models import Person, Process, Role, RoleAssignment
-from qms.services import processmap, processmap_file
+from qms.services.processmap import files as processmap_file
+from qms.services.processmap import service as processmap
 from tests.factories import LOAD_DAY, PROCESS_MAP, load_example, snapshot
 
 

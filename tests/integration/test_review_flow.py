@@ -12,15 +12,13 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import PermissionDenied, TrailError, ValidationError
 from qms.models import ImprovementAction, ManagementReview, ProcessReview, ReviewKind, ReviewPack
-from qms.services import (
-    indicators,
-    indicators_file,
-    reviews,
-    reviews_decisions,
-    reviews_pack,
-    reviews_steps,
-)
-from qms.services.reviews_decisions import Decision
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import service as indicators
+from qms.services.reviews import decisions as reviews_decisions
+from qms.services.reviews import report as reviews_pack
+from qms.services.reviews import service as reviews
+from qms.services.reviews import steps as reviews_steps
+from qms.services.reviews.decisions import Decision
 from qms.workflow import trail
 from tests.factories import ROOT, load_example, services_for, snapshot
 

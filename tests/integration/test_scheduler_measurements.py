@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from qms.clock import FixedClock
 from qms.db import Database
-from qms.services import indicators, indicators_file
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import service as indicators
 from tests.factories import ROOT, load_example
 from tests.reminders import RecordingTransport, at, scheduler_for
 

@@ -10,7 +10,7 @@ import pytest
 from qms.audit_policy import parse_closed_periods, parse_due_days, parse_finding_types
 from qms.config import load_settings
 from qms.errors import ConfigError
-from qms.services.programme_planner import Need, propose
+from qms.services.audits.planner import Need, propose
 
 START, END = date(2027, 1, 1), date(2027, 12, 31)
 PERIODS = parse_closed_periods("07-14..08-31,12-20..01-04")

@@ -9,7 +9,8 @@ import pytest
 
 from qms.errors import DefinitionError
 from qms.models import Frequency
-from qms.services import indicators_file, indicators_periods
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import periods as indicators_periods
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from qms.errors import DefinitionError
-from qms.services import processmap_file
+from qms.services.processmap import files as processmap_file
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -73,7 +73,7 @@ def new(
     effectiveness_check: str | None,
 ) -> None:
     """Propose an action; asks for what is missing when run in a terminal."""
-    from qms.services import actions
+    from qms.services.capa import actions
 
     spec = actions.NewAction(
         title=ask(title, "title", "Title", "--title"),
@@ -99,7 +99,7 @@ def new(
 @pass_app
 def list_(app: App, /, fmt: str, **params: Any) -> None:
     """List actions by due date; --overdue for those late."""
-    from qms.services import register
+    from qms.services.capa import queries as register
 
     with app.ready_database().reading() as session:
         rows = register.actions(
@@ -152,7 +152,7 @@ def show(app: App, record_id: int) -> None:
 action.add_command(
     fire_command(
         "action",
-        "qms.services.actions",
+        "qms.services.capa.actions",
         "Fire TRIGGER on action RECORD_ID (see `qms record triggers improvement_action ID`).",
     )
 )
@@ -167,7 +167,7 @@ def stats(app: App, fmt: str) -> None:
     """Cycle times per process: open, overdue, median days to each step and to closure."""
     import json
 
-    from qms.services import stats as figures
+    from qms.services.capa import stats as figures
 
     with app.ready_database().reading() as session:
         actions_by = figures.action_figures(session, app.today())

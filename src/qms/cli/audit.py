@@ -77,7 +77,7 @@ def plan_(
     **params: Any,
 ) -> None:
     """Schedule an audit of a process; an internal one takes its slot in the programme."""
-    from qms.services import audits
+    from qms.services.audits import service as audits
 
     spec = audits.AuditPlan(
         process=process,
@@ -103,7 +103,7 @@ def plan_(
 @pass_app
 def edit(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
     """Set the scope, criteria, objectives, place, auditee or client of a planned audit."""
-    from qms.services import audits
+    from qms.services.audits import service as audits
 
     record = audits.edit(app.services, actor, audit_id, _details(params))
     click.echo(f"{record.reference} updated")
@@ -116,7 +116,7 @@ def edit(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
 @pass_app
 def list_(app: App, cycle: int | None, process: str | None, fmt: str) -> None:
     """List audits in date order."""
-    from qms.services import audits
+    from qms.services.audits import service as audits
 
     with app.ready_database().reading() as session:
         rows = audits.rows(session, cycle, process)
@@ -128,9 +128,10 @@ def list_(app: App, cycle: int | None, process: str | None, fmt: str) -> None:
 @pass_app
 def show(app: App, audit_id: int) -> None:
     """One audit: its plan, team, exceptions, findings and history."""
-    from qms.services import audits_findings, audits_report
-    from qms.services.audits_common import audit as find
-    from qms.services.audits_common import team
+    from qms.services.audits import findings as audits_findings
+    from qms.services.audits import report as audits_report
+    from qms.services.audits.common import audit as find
+    from qms.services.audits.common import team
     from qms.workflow import trail
 
     with app.ready_database().reading() as session:
@@ -180,7 +181,7 @@ def show(app: App, audit_id: int) -> None:
 @pass_app
 def assign(app: App, audit_id: int, handle: str, role: str, actor: str) -> None:
     """Put HANDLE on the audit team; refused if they have a role on the process (9.2.2 c)."""
-    from qms.services import audits
+    from qms.services.audits import service as audits
 
     member = audits.assign(app.services, actor, audit_id, handle, role)
     click.echo(f"internal_audit #{audit_id}: {handle} assigned as {member.role.value}")
@@ -194,7 +195,7 @@ def assign(app: App, audit_id: int, handle: str, role: str, actor: str) -> None:
 @pass_app
 def exception(app: App, audit_id: int, handle: str, justification: str, actor: str) -> None:
     """Approve (as quality manager) that HANDLE audits a process they have a role on."""
-    from qms.services import audits
+    from qms.services.audits import service as audits
 
     found = audits.approve_exception(app.services, actor, audit_id, handle, justification)
     click.echo(
@@ -206,7 +207,7 @@ def exception(app: App, audit_id: int, handle: str, justification: str, actor: s
 audit.add_command(
     fire_command(
         "internal_audit",
-        "qms.services.audits",
+        "qms.services.audits.service",
         "Fire TRIGGER on audit RECORD_ID (issue_plan, start, draft_report, issue_report, ...).",
     )
 )

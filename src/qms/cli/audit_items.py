@@ -39,7 +39,7 @@ def checklist() -> None:
 @pass_app
 def create(app: App, audit_id: int, copy_previous: bool, actor: str) -> None:
     """Fill the audit's checklist from workflows/checklists/<PROCESS>.yaml (or default.yaml)."""
-    from qms.services import audits_checklist
+    from qms.services.audits import checklist as audits_checklist
 
     count = audits_checklist.create(app.services, actor, audit_id, copy_previous)
     click.echo(f"internal_audit #{audit_id}: checklist of {count} questions")
@@ -53,7 +53,7 @@ def create(app: App, audit_id: int, copy_previous: bool, actor: str) -> None:
 @pass_app
 def add_question(app: App, audit_id: int, clause: str, question: str, actor: str) -> None:
     """Add a question to the audit's checklist."""
-    from qms.services import audits_checklist
+    from qms.services.audits import checklist as audits_checklist
 
     number = audits_checklist.add_question(app.services, actor, audit_id, clause, question)
     click.echo(f"internal_audit #{audit_id}: question {number} added")
@@ -68,7 +68,7 @@ def add_question(app: App, audit_id: int, clause: str, question: str, actor: str
 @pass_app
 def answer(app: App, audit_id: int, item: int, value: str, evidence: str, actor: str) -> None:
     """Answer question ITEM of the audit's checklist, with its evidence."""
-    from qms.services import audits_checklist
+    from qms.services.audits import checklist as audits_checklist
 
     found = audits_checklist.answer(app.services, actor, audit_id, item, value, evidence)
     assert found.answer is not None
@@ -81,7 +81,7 @@ def answer(app: App, audit_id: int, item: int, value: str, evidence: str, actor:
 @pass_app
 def show_checklist(app: App, audit_id: int, fmt: str) -> None:
     """The audit's checklist and its answers."""
-    from qms.services import audits_checklist
+    from qms.services.audits import checklist as audits_checklist
 
     with app.ready_database().reading() as session:
         rows = audits_checklist.rows(session, audit_id)
@@ -104,7 +104,7 @@ def finding() -> None:
 @pass_app
 def add_finding(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
     """Record a finding of audit AUDIT_ID."""
-    from qms.services import audits_findings
+    from qms.services.audits import findings as audits_findings
 
     spec = audits_findings.NewFinding(audit_id=audit_id, **params)
     found = audits_findings.add(app.services, actor, spec)
@@ -126,7 +126,7 @@ def add_finding(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
 @pass_app
 def list_findings(app: App, audit_id: int, fmt: str) -> None:
     """The findings of an audit."""
-    from qms.services import audits_findings
+    from qms.services.audits import findings as audits_findings
 
     with app.ready_database().reading() as session:
         rows = audits_findings.rows(session, audit_id)
@@ -136,7 +136,7 @@ def list_findings(app: App, audit_id: int, fmt: str) -> None:
 finding.add_command(
     fire_command(
         "audit_finding",
-        "qms.services.audits_findings",
+        "qms.services.audits.findings",
         "Fire TRIGGER on finding RECORD_ID (acknowledge, dispute, plan_action, verify, ...).",
     )
 )
@@ -164,8 +164,8 @@ def render(
 ) -> None:
     """Write the report: the issued revision as frozen, else a draft of the current state."""
     from qms.reporting.render import content_hash
-    from qms.services import audits_report
-    from qms.services.audits_common import audit
+    from qms.services.audits import report as audits_report
+    from qms.services.audits.common import audit
 
     if not html_path and not pdf_path:
         raise click.UsageError("give --html FILE, --pdf FILE or both")
@@ -192,7 +192,7 @@ def render(
 @pass_app
 def revise(app: App, audit_id: int, reason: str, actor: str) -> None:
     """Issue a new revision of an issued report (its e-mail is queued again)."""
-    from qms.services import audits_report
+    from qms.services.audits import report as audits_report
 
     found = audits_report.revise(app.services, actor, audit_id, reason)
     click.echo(
@@ -207,7 +207,7 @@ def revise(app: App, audit_id: int, reason: str, actor: str) -> None:
 @pass_app
 def revisions(app: App, audit_id: int, fmt: str) -> None:
     """The issued revisions of the report, with their hashes."""
-    from qms.services import audits_report
+    from qms.services.audits import report as audits_report
 
     with app.ready_database().reading() as session:
         rows = [
@@ -229,7 +229,7 @@ def revisions(app: App, audit_id: int, fmt: str) -> None:
 @pass_app
 def calendar(app: App, cycle: int) -> None:
     """The cycle's programme and audits as iCalendar on stdout (> audits.ics)."""
-    from qms.services import audits_calendar
+    from qms.services.audits import calendar as audits_calendar
 
     with app.ready_database().reading() as session:
         data = audits_calendar.calendar(session, cycle, app.clock.now(), app.settings.base_url)

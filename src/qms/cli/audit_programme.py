@@ -27,7 +27,7 @@ def programme() -> None:
 @pass_app
 def plan(app: App, cycle: int, actor: str, replace: bool) -> None:
     """Propose the cycle's programme (a draft): every process, spread over the months."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     record = service.plan(app.services, actor, cycle, replace)
     with app.ready_database().reading() as session:
@@ -42,7 +42,7 @@ def plan(app: App, cycle: int, actor: str, replace: bool) -> None:
 @pass_app
 def show(app: App, cycle: int, fmt: str) -> None:
     """The programme's audits, in date order."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     with app.ready_database().reading() as session:
         record = service.find(session, cycle)
@@ -58,7 +58,7 @@ def show(app: App, cycle: int, fmt: str) -> None:
 @pass_app
 def coverage(app: App, cycle: int, fmt: str) -> None:
     """Every process: audits planned and done; exit 1 when one is not in the programme."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     with app.ready_database().reading() as session:
         rows = service.coverage(session, cycle)
@@ -79,7 +79,7 @@ def coverage(app: App, cycle: int, fmt: str) -> None:
 @pass_app
 def move(app: App, entry_id: int, on: str | None, lead: str | None, actor: str) -> None:
     """Move a draft programme's audit to another day, or give it another lead auditor."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     entry = service.edit_entry(app.services, actor, entry_id, parse_date(on, "on"), lead)
     click.echo(f"entry #{entry.id}: {entry.planned_on}")
@@ -94,7 +94,7 @@ def move(app: App, entry_id: int, on: str | None, lead: str | None, actor: str) 
 @pass_app
 def add(app: App, cycle: int, process: str, on: str, lead: str | None, actor: str) -> None:
     """Add an audit to a draft programme."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     day = parse_date(on, "on")
     assert day is not None
@@ -108,7 +108,7 @@ def add(app: App, cycle: int, process: str, on: str, lead: str | None, actor: st
 @pass_app
 def remove(app: App, entry_id: int, actor: str) -> None:
     """Remove an audit from a draft programme."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     service.remove_entry(app.services, actor, entry_id)
     click.echo(f"entry #{entry_id} removed")
@@ -125,7 +125,7 @@ def fire(
     app: App, cycle: int, trigger: str, actor: str, inputs: tuple[str, ...], comment: str
 ) -> None:
     """Fire TRIGGER (approve, put_in_effect, revise, close) on the cycle's programme."""
-    from qms.services import programme as service
+    from qms.services.audits import programme as service
 
     entry = service.fire(
         app.services, cycle, trigger, actor, parse_pairs(inputs, "--input"), comment

@@ -13,7 +13,7 @@ from qms.cli.output import parse_date
 from qms.cli.record import parse_pairs
 from qms.errors import ValidationError
 from qms.models import HistoryEntry
-from qms.services.register import Filters
+from qms.services.capa.queries import Filters
 
 
 def filter_options(origin_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -16,8 +16,9 @@ def demo(app: App) -> None:
     `make run` migrates the embedded SQLite database and loads the example
     process map before calling this command.
     """
-    from qms.services import demo as demo_data
-    from qms.services import overview, processmap
+    from qms import demo as demo_data
+    from qms.services.processmap import queries as overview
+    from qms.services.processmap import service as processmap
 
     today = app.today()
     loaded = demo_data.run(app.settings, app.ready_database(), today)

@@ -21,7 +21,7 @@ def indicator() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
     """Validate an indicators file (against the process map beside it); nothing is stored."""
-    from qms.services import indicators_file
+    from qms.services.indicators import files as indicators_file
 
     spec = indicators_file.read(path)
     click.echo(f"{path}: {len(spec.indicators)} indicators, valid")
@@ -33,7 +33,8 @@ def check(path: Path) -> None:
 @pass_app
 def load(app: App, path: Path, as_of: str | None) -> None:
     """Validate the file against the database and load it (loading twice changes nothing)."""
-    from qms.services import indicators, indicators_file
+    from qms.services.indicators import files as indicators_file
+    from qms.services.indicators import service as indicators
 
     database = app.ready_database()
     with database.reading() as session:
@@ -52,7 +53,8 @@ def load(app: App, path: Path, as_of: str | None) -> None:
 @pass_app
 def list_(app: App, process: str | None, fmt: str) -> None:
     """Each indicator with its latest value, target, alert threshold, status and trend."""
-    from qms.services import indicators, indicators_series
+    from qms.services.indicators import series as indicators_series
+    from qms.services.indicators import service as indicators
 
     with app.ready_database().reading() as session:
         found = [
@@ -92,7 +94,7 @@ def record(
     app: App, code: str, period: str, value: str, actor: str, comment: str, reason: str
 ) -> None:
     """Record VALUE of indicator CODE for PERIOD (2026-03, 2026-Q1, 2026-S1 or 2026)."""
-    from qms.services import indicators
+    from qms.services.indicators import service as indicators
 
     outcome = indicators.record(app.services, actor, code, period, value, comment, reason)
     click.echo(f"{code} {period.upper()}: {value} {outcome.value}")
@@ -106,7 +108,7 @@ def record(
 @pass_app
 def import_(app: App, path: Path, actor: str, reason: str, dry_run: bool) -> None:
     """Import a CSV or XLSX file (columns indicator, period, value[, comment]): all or nothing."""
-    from qms.services import indicators_import
+    from qms.services.indicators import imports as indicators_import
 
     report = indicators_import.import_file(app.services, actor, path, reason, dry_run)
     counts = ", ".join(f"{n} {what}" for what, n in sorted(report.outcomes.items()))
@@ -120,7 +122,7 @@ def import_(app: App, path: Path, actor: str, reason: str, dry_run: bool) -> Non
 @pass_app
 def history(app: App, code: str, period: str) -> None:
     """Every value one period took: the first entry and each correction, with who and why."""
-    from qms.services import indicators
+    from qms.services.indicators import service as indicators
 
     with app.ready_database().reading() as session:
         rows = indicators.revisions(session, code, period)
@@ -138,7 +140,9 @@ def history(app: App, code: str, period: str) -> None:
 @pass_app
 def chart(app: App, code: str, output: Path, until: str | None) -> None:
     """Draw the trend chart of CODE as SVG: values, target and alert threshold, 24 periods."""
-    from qms.services import indicators, indicators_charts, indicators_series
+    from qms.services.indicators import charts as indicators_charts
+    from qms.services.indicators import series as indicators_series
+    from qms.services.indicators import service as indicators
 
     with app.ready_database().reading() as session:
         found = indicators.get(session, code)
@@ -159,7 +163,7 @@ def breaches(app: App, states: tuple[str, ...], process: str | None, fmt: str) -
     """Values worse than their alert threshold, and what the pilot decided."""
     from dataclasses import asdict
 
-    from qms.services import indicators_breaches
+    from qms.services.indicators import breaches as indicators_breaches
 
     with app.ready_database().reading() as session:
         rows = indicators_breaches.rows(session, states, process)
@@ -176,7 +180,7 @@ def breaches(app: App, states: tuple[str, ...], process: str | None, fmt: str) -
 @pass_app
 def accept(app: App, breach_id: int, actor: str, owner: str, due: str, title: str) -> None:
     """Accept a breach proposal: an improvement action (origin indicator_breach) is proposed."""
-    from qms.services import indicators_breaches
+    from qms.services.indicators import breaches as indicators_breaches
 
     due_date = parse_date(due, "due_date")
     assert due_date is not None
@@ -191,7 +195,7 @@ def accept(app: App, breach_id: int, actor: str, owner: str, due: str, title: st
 @pass_app
 def dismiss(app: App, breach_id: int, actor: str, reason: str) -> None:
     """Dismiss a breach proposal, saying why."""
-    from qms.services import indicators_breaches
+    from qms.services.indicators import breaches as indicators_breaches
 
     indicators_breaches.dismiss(app.services, breach_id, actor, reason)
     click.echo(f"breach #{breach_id} dismissed")
@@ -205,7 +209,7 @@ def missing(app: App, since: str | None, fmt: str) -> None:
     """Measurements past their due date that nobody recorded."""
     from dataclasses import asdict
 
-    from qms.services import indicators_series
+    from qms.services.indicators import series as indicators_series
 
     first = parse_date(since, "since") or app.today() - timedelta(days=365)
     with app.ready_database().reading() as session:

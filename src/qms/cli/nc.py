@@ -57,7 +57,7 @@ def new(
     detected_by: str | None,
 ) -> None:
     """Log a nonconformity; asks for what is missing when run in a terminal."""
-    from qms.services import nonconformities
+    from qms.services.capa import nonconformities
 
     spec = nonconformities.NewNonconformity(
         title=ask(title, "title", "Title", "--title"),
@@ -78,7 +78,7 @@ def new(
 @pass_app
 def list_(app: App, /, fmt: str, **params: Any) -> None:
     """List nonconformities, newest first; --owner filters on who detected them."""
-    from qms.services import register
+    from qms.services.capa import queries as register
 
     with app.ready_database().reading() as session:
         rows = register.nonconformities(
@@ -97,7 +97,8 @@ def show(app: App, record_id: int) -> None:
     from sqlalchemy import select
 
     from qms.models import ImprovementAction, Nonconformity
-    from qms.services import nonconformities, records
+    from qms.services import records
+    from qms.services.capa import nonconformities
     from qms.workflow import trail
 
     window = app.settings.repeat_window_months
@@ -143,7 +144,7 @@ def show(app: App, record_id: int) -> None:
 nc.add_command(
     fire_command(
         "nonconformity",
-        "qms.services.nonconformities",
+        "qms.services.capa.nonconformities",
         "Fire TRIGGER on nonconformity RECORD_ID (see `qms record triggers nonconformity ID`).",
     )
 )

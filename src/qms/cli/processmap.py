@@ -30,7 +30,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> da
 @click.argument("file", type=click.Path(path_type=Path))
 def check(file: Path) -> None:
     """Check FILE without touching the database; one line per problem."""
-    from qms.services import processmap_file
+    from qms.services.processmap import files as processmap_file
 
     spec = processmap_file.read(file)
     count = sum(len(m.processes) for m in spec.macro_processes)
@@ -50,7 +50,8 @@ def load(app: App, file: Path, as_of: date | None) -> None:
     A changed pilot, correspondent or role closes the old assignment on the
     --as-of date and opens a new one, so history shows who was responsible when.
     """
-    from qms.services import processmap, processmap_file
+    from qms.services.processmap import files as processmap_file
+    from qms.services.processmap import service as processmap
 
     spec = processmap_file.read(file)
     database = app.ready_database()
@@ -72,7 +73,7 @@ def load(app: App, file: Path, as_of: date | None) -> None:
 @pass_app
 def show(app: App, on: date | None, fmt: str) -> None:
     """Print the macro-process -> process tree with each process's pilot."""
-    from qms.services import processmap
+    from qms.services.processmap import service as processmap
 
     day = on or app.today()
     with app.ready_database().reading() as session:

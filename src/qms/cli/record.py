@@ -149,11 +149,11 @@ def fire(
 def _capability_fire(kind: str) -> Callable[..., HistoryEntry] | None:
     """The service that adds its own rules to a fire of this kind of record, if any."""
     if kind == "nonconformity":
-        from qms.services import nonconformities
+        from qms.services.capa import nonconformities
 
         return nonconformities.fire
     if kind == "internal_audit":
-        from qms.services import audits
+        from qms.services.audits import service as audits
 
         return audits.fire
     return None

@@ -58,7 +58,7 @@ def plan(
     title: str,
 ) -> None:
     """Plan a review (the period defaults to the twelve months before it)."""
-    from qms.services import reviews
+    from qms.services.reviews import service as reviews
 
     spec = reviews.Plan(
         planned_on=_date(planned_on, "planned_on"),
@@ -79,7 +79,7 @@ def list_(app: App, kind: str, fmt: str) -> None:
     """The reviews of that kind, newest first."""
     from sqlalchemy import select
 
-    from qms.services.reviews_decisions import review_model
+    from qms.services.reviews.decisions import review_model
 
     model = review_model(_kind(kind))
     with app.ready_database().reading() as session:
@@ -107,7 +107,8 @@ def list_(app: App, kind: str, fmt: str) -> None:
 @pass_app
 def show(app: App, review_id: int, kind: str) -> None:
     """A review: its state, what was recorded at each step, and its decisions."""
-    from qms.services import records, reviews
+    from qms.services import records
+    from qms.services.reviews import service as reviews
     from qms.workflow import trail
 
     review_kind = _kind(kind)
@@ -141,7 +142,7 @@ def show(app: App, review_id: int, kind: str) -> None:
 @pass_app
 def inputs(app: App, review_id: int, kind: str) -> None:
     """The inputs assembled from the data now, one line each; MISSING where there is none."""
-    from qms.services import reviews_steps
+    from qms.services.reviews import steps as reviews_steps
 
     for s in reviews_steps.assembled(app.services, _kind(kind), review_id):
         click.echo(f"{s.clause:<10} {s.title}")
@@ -156,7 +157,7 @@ def inputs(app: App, review_id: int, kind: str) -> None:
 @pass_app
 def note(app: App, review_id: int, section: str, text: str, actor: str) -> None:
     """Write the note of one input (a, b, c1..c7, d, e, f) of a management review."""
-    from qms.services import reviews
+    from qms.services.reviews import service as reviews
 
     reviews.note(app.services, review_id, section, text, actor)
     click.echo(f"management_review #{review_id}: note on input {section} written")
@@ -169,7 +170,7 @@ def note(app: App, review_id: int, section: str, text: str, actor: str) -> None:
 @pass_app
 def gather(app: App, review_id: int, kind: str, actor: str) -> None:
     """Assemble the inputs from the data and confirm them (they are kept in the trail)."""
-    from qms.services import reviews_steps
+    from qms.services.reviews import steps as reviews_steps
 
     entry = reviews_steps.gather(app.services, _kind(kind), review_id, actor)
     click.echo(f"{KINDS[kind]} #{review_id}: {entry.from_state} -> {entry.to_state}")
@@ -204,7 +205,8 @@ def hold(
 ) -> None:
     """Record that the review was held; a management review's pack is frozen with its hash."""
     from qms.models import ReviewKind
-    from qms.services import reviews, reviews_steps
+    from qms.services.reviews import service as reviews
+    from qms.services.reviews import steps as reviews_steps
 
     day = _date(held_on, "held_on")
     if _kind(kind) == ReviewKind.MANAGEMENT:
@@ -252,7 +254,7 @@ def decide(
     description: str,
 ) -> None:
     """Record a decision of a held review: it becomes a tracked improvement action."""
-    from qms.services import reviews_decisions
+    from qms.services.reviews import decisions as reviews_decisions
 
     spec = reviews_decisions.Decision(
         title, owner, _date(due, "due_date"), process, category, description
@@ -269,7 +271,7 @@ def decide(
 @pass_app
 def outputs(app: App, review_id: int, actor: str, qms_changes: str, resource_needs: str) -> None:
     """Record the outputs of a management review (clause 9.3.3) from its decisions."""
-    from qms.services import reviews_steps
+    from qms.services.reviews import steps as reviews_steps
 
     entry = reviews_steps.record_outputs(
         app.services, review_id, actor, qms_changes, resource_needs
@@ -284,7 +286,7 @@ def outputs(app: App, review_id: int, actor: str, qms_changes: str, resource_nee
 @pass_app
 def close(app: App, review_id: int, kind: str, actor: str) -> None:
     """Close the review; the next one is planned (QMS_REVIEW_INTERVAL_MONTHS later)."""
-    from qms.services import reviews_steps
+    from qms.services.reviews import steps as reviews_steps
 
     reviews_steps.close(app.services, _kind(kind), review_id, actor)
     click.echo(f"{KINDS[kind]} #{review_id} closed; the next one is planned (qms review list)")
@@ -304,7 +306,7 @@ def close(app: App, review_id: int, kind: str, actor: str) -> None:
 def pack(app: App, review_id: int, output: Path) -> None:
     """Render the review pack: the frozen one once the review is held, else a draft."""
     from qms.errors import ValidationError
-    from qms.services import reviews_pack
+    from qms.services.reviews import report as reviews_pack
 
     suffix = output.suffix.lower()
     if suffix not in (".pdf", ".html", ".htm"):

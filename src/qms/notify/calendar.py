@@ -23,8 +23,8 @@ from qms.models import (
     ProcessReview,
     Role,
 )
-from qms.services.capa import ACTION_OPEN_WORK, NC_OPEN_WORK
-from qms.services.processmap import holders
+from qms.services.capa.vocabulary import ACTION_OPEN_WORK, NC_OPEN_WORK
+from qms.services.processmap.service import holders
 
 Link = Callable[[str, int], str]
 PAST_DAYS = 90  # overdue items stay in the feed this long

@@ -2,7 +2,7 @@
 
 Open and overdue actions and nonconformities always; indicators against their
 targets when the indicators capability is installed (its tables are read through
-``qms.models.indicators`` and ``qms.services.indicators``, imported on demand).
+``qms.models.indicators`` and ``qms.services.indicators.service``, imported on demand).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qms.models import ImprovementAction, ManagementReview, Nonconformity, Process
-from qms.services.capa import ACTION_OPEN_WORK, NC_OPEN_WORK
+from qms.services.capa.vocabulary import ACTION_OPEN_WORK, NC_OPEN_WORK
 
 Link = Callable[[str, int], str]
 
@@ -83,7 +83,7 @@ def indicators(session: Session, process_id: int) -> list[dict[str, Any]]:
     """Each indicator of the process with its latest value against target; [] without them."""
     try:
         from qms.models.indicators import Indicator, Measurement
-        from qms.services.indicators import status
+        from qms.services.indicators.service import status
     except ImportError:  # the indicators capability is not installed
         return []
     rows = []

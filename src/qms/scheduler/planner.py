@@ -227,7 +227,7 @@ def _measurement_rows(
     if not policy.enabled:
         return []
     try:
-        from qms.services import indicators_series
+        from qms.services.indicators import series as indicators_series
     except ImportError:  # an installation without the indicators capability
         return []
     since = moment.today - timedelta(days=policy.look_back_days)

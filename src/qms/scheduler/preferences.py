@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from qms.models import Notification, Person
-from qms.services.capa import one_of
+from qms.services.capa.vocabulary import one_of
 from qms.services.records import person as find_person
 
 

@@ -79,7 +79,7 @@ class Scheduler:
     def pack_renderer(self) -> Callable[[int], str] | None:
         """The draft review pack (HTML) the directors get before a management review."""
         try:
-            from qms.services import reviews_pack
+            from qms.services.reviews import report as reviews_pack
         except ImportError:  # an installation without the reviews capability
             return None
         services = self.services

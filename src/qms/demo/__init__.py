@@ -1,0 +1,60 @@
+"""Demo data: a believable year of the example institution's quality system.
+
+Each capability contributes one step (a module listed in STEPS with a ``run(ctx)``
+function returning the lines it reports).  A step moves the injected clock through
+the year as it works, so the trail shows when each thing happened, and skips itself
+when its records already exist, so `qms demo` can be run again safely.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+from qms.bootstrap import Services, bootstrap
+from qms.clock import FixedClock
+from qms.config import Settings
+from qms.db import Database
+
+SEED = 9001
+STEPS: list[str] = [
+    # one module per capability, in the order they build on each other
+    "qms.demo.capa",
+    "qms.demo.audits",
+    "qms.demo.reviews",
+]
+
+
+@dataclass
+class DemoContext:
+    app: Services  # its engine runs on ``clock``
+    clock: FixedClock
+    rng: random.Random
+    today: date
+
+    @property
+    def start(self) -> date:
+        return self.today - timedelta(days=365)
+
+    def at(self, day: date, hour: int = 10) -> None:
+        """Move the clock to ``day`` at ``hour`` in the institution's time zone."""
+        local = datetime.combine(day, time(hour), tzinfo=self.app.settings.zone)
+        self.clock.at = local.astimezone(UTC)
+
+
+class Step(Protocol):
+    def run(self, ctx: DemoContext) -> list[str]: ...
+
+
+def run(settings: Settings, database: Database, today: date) -> list[str]:
+    clock = FixedClock(datetime.combine(today, time(9), tzinfo=UTC))
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
+    ctx = DemoContext(bootstrap(settings, clock, database), clock, rng, today)
+    lines: list[str] = []
+    for name in STEPS:
+        step: Step = importlib.import_module(name)
+        lines.extend(step.run(ctx))
+    return lines

@@ -1,0 +1,494 @@
+"""Demo step: a year of nonconformities and improvement actions across the example processes.
+
+Records are spread over the past year and taken as far through their workflow as
+their age allows, so every state shows up: some closed as effective, some found
+ineffective and analysed again, some cancelled or rejected, some overdue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from qms.demo import DemoContext
+from qms.errors import QmsError
+from qms.models import Nonconformity, Role
+from qms.services.capa import actions, nonconformities
+from qms.services.capa.actions import NewAction
+from qms.services.capa.nonconformities import NewNonconformity
+from qms.services.processmap import service as processmap
+
+QUALITY_MANAGER = "tbrunet"
+
+
+@dataclass(frozen=True)
+class Problem:
+    process: str
+    title: str
+    source: str
+    severity: str
+    root_cause: str
+    cause: str
+    plan: str
+
+
+PROBLEMS = [
+    Problem(
+        "TRN-04",
+        "Grades of the S5 exams published three weeks late",
+        "complaint",
+        "minor",
+        "No publication deadline in the grading procedure",
+        "method",
+        "Add a 15-day publication deadline and a reminder to the grading procedure",
+    ),
+    Problem(
+        "TRN-01",
+        "Two exams scheduled in the same room at the same time",
+        "incident",
+        "minor",
+        "Room bookings kept in two calendars",
+        "method",
+        "Merge the teaching and exam calendars into one booking tool",
+    ),
+    Problem(
+        "TRN-01",
+        "Course evaluation not collected for four modules",
+        "internal_audit",
+        "major",
+        "Evaluation reminders sent to a mailing list that no longer exists",
+        "method",
+        "Send evaluation reminders from the learning platform to each class",
+    ),
+    Problem(
+        "TRN-02",
+        "Apprentice contract break not reported to the funder",
+        "external_audit",
+        "major",
+        "No one assigned to report contract breaks",
+        "people",
+        "Name a contract officer and add the report to the break checklist",
+    ),
+    Problem(
+        "TRN-03",
+        "Continuing-education certificates sent with wrong hours",
+        "complaint",
+        "minor",
+        "Certificate template filled by hand",
+        "method",
+        "Generate certificates from the attendance records",
+    ),
+    Problem(
+        "RES-02",
+        "Tensile test bench used past its calibration date",
+        "internal_audit",
+        "major",
+        "Calibration due dates kept in a personal spreadsheet",
+        "equipment",
+        "Record calibration dates in the equipment register with reminders",
+    ),
+    Problem(
+        "RES-02",
+        "Climate chamber drifted 3 °C during an ageing test",
+        "incident",
+        "minor",
+        "Temperature probe not checked between campaigns",
+        "equipment",
+        "Add a probe check to the start-of-campaign list",
+    ),
+    Problem(
+        "RES-03",
+        "Field data of one campaign lost after a laptop failure",
+        "incident",
+        "major",
+        "Field laptops not backed up during campaigns",
+        "equipment",
+        "Daily upload of field data to the research storage",
+    ),
+    Problem(
+        "RES-04",
+        "Computing cluster unavailable for two days",
+        "incident",
+        "minor",
+        "Cooling alarm not forwarded to the on-call engineer",
+        "equipment",
+        "Forward data-centre alarms to the on-call phone",
+    ),
+    Problem(
+        "RES-01",
+        "Two doctoral students past the thesis deadline without extension",
+        "internal_audit",
+        "minor",
+        "No follow-up of thesis durations",
+        "method",
+        "Review thesis durations at each doctoral committee",
+    ),
+    Problem(
+        "ECO-01",
+        "Partnership contract signed without checking laboratory capacity",
+        "internal_audit",
+        "major",
+        "No capacity check in the contract circuit",
+        "method",
+        "Add the laboratory head's sign-off to the contract circuit",
+    ),
+    Problem(
+        "ECO-02",
+        "Incubated start-up left without an exit interview",
+        "other",
+        "minor",
+        "Exit interview not in the incubation agreement",
+        "method",
+        "Add the exit interview to the incubation agreement",
+    ),
+    Problem(
+        "RSC-01",
+        "Mandatory safety training missed by five new staff",
+        "internal_audit",
+        "major",
+        "Induction checklist did not include the safety training",
+        "people",
+        "Add safety training to the induction checklist with a deadline",
+    ),
+    Problem(
+        "RSC-02",
+        "Supplier evaluations not done for the year (clause 8.4)",
+        "external_audit",
+        "major",
+        "Evaluation campaign not planned",
+        "method",
+        "Plan the supplier evaluation campaign each January",
+    ),
+    Problem(
+        "RSC-02",
+        "Order placed with a supplier not on the approved list",
+        "indicator_breach",
+        "minor",
+        "Approved list not visible in the ordering tool",
+        "method",
+        "Show the approved suppliers in the ordering tool",
+    ),
+    Problem(
+        "RSC-03",
+        "Backup restore test failed for the student database",
+        "incident",
+        "major",
+        "Restore procedure out of date",
+        "method",
+        "Update the restore procedure and test restores each quarter",
+    ),
+    Problem(
+        "RSC-03",
+        "Password reset requests answered after five days",
+        "complaint",
+        "minor",
+        "Service desk understaffed in September",
+        "people",
+        "Add a self-service password reset",
+    ),
+    Problem(
+        "RSC-04",
+        "Fire extinguisher inspection overdue in building C",
+        "external_audit",
+        "major",
+        "Inspection contract renewed late",
+        "material",
+        "Track inspection contracts in the facilities plan",
+    ),
+    Problem(
+        "STE-03",
+        "Website showed last year's admission dates",
+        "complaint",
+        "minor",
+        "No owner for the admissions pages",
+        "people",
+        "Name an owner for each section of the website",
+    ),
+    Problem(
+        "STE-04",
+        "Outgoing student left without a signed learning agreement",
+        "incident",
+        "major",
+        "Departure checklist not enforced",
+        "method",
+        "Block the mobility grant until the learning agreement is signed",
+    ),
+]
+
+IDEAS = [
+    ("TRN-01", "Publish the syllabus of every module on the learning platform", "improvement"),
+    ("TRN-04", "Online appointment booking with student services", "improvement"),
+    ("TRN-02", "Quarterly meeting with host-company tutors", "preventive"),
+    ("RES-01", "Shared template for doctoral progress reports", "improvement"),
+    ("RES-04", "Document the cluster's job submission rules", "preventive"),
+    ("ECO-01", "Satisfaction survey after each partnership contract", "improvement"),
+    ("RSC-01", "Skills matrix for technical staff", "improvement"),
+    ("RSC-02", "Electronic signature for purchase orders", "improvement"),
+    ("RSC-03", "Phishing awareness campaign", "preventive"),
+    ("RSC-04", "Energy meters in the laboratories", "improvement"),
+    ("STE-01", "Dashboard of strategic objectives for the executive committee", "improvement"),
+    ("STE-02", "Train four new internal auditors", "preventive"),
+    ("STE-03", "Accessibility check of the website", "improvement"),
+    ("TRN-03", "Evening sessions for the data science certificate", "improvement"),
+]
+
+
+@dataclass
+class Timeline:
+    """Events of the year, run in date order so the trail reads like the year it was."""
+
+    ctx: DemoContext
+    events: list[tuple[date, int, Callable[[], None]]]
+
+    def add(self, day: date, event: Callable[[], None]) -> bool:
+        if day > self.ctx.today:
+            return False
+        self.events.append((day, len(self.events), event))
+        return True
+
+    def play(self) -> list[str]:
+        """Run the events; return why each one that did not apply was refused."""
+        refusals = []
+        for day, seq, event in sorted(self.events, key=lambda e: (e[0], e[1])):
+            self.ctx.at(day, hour=9 + seq % 8)
+            try:
+                event()
+            except QmsError as exc:
+                refusals.append(f"{day}: {exc}")
+        return refusals
+
+
+def run(ctx: DemoContext) -> list[str]:
+    with ctx.app.database.reading() as session:
+        if session.scalar(select(func.count()).select_from(Nonconformity)):
+            return ["nonconformities and actions: already present, left as they are"]
+        holders = processmap.holders(session, ctx.today)
+        tree = processmap.tree(session)
+    codes = {p.id: p.code for m in tree for p in m.processes}
+    pilots = {
+        codes[a.process_id]: a.person.handle
+        for a in holders
+        if a.role == Role.PILOT and a.process_id in codes
+    }
+    helpers: dict[str, list[str]] = {}
+    for a in holders:
+        if a.role in (Role.CORRESPONDENT, Role.CONTRIBUTOR) and a.process_id in codes:
+            helpers.setdefault(codes[a.process_id], []).append(a.person.handle)
+    timeline = Timeline(ctx, [])
+    for index, problem in enumerate(PROBLEMS * 2):
+        _nonconformity(timeline, index, problem, pilots, helpers)
+    for index, idea in enumerate(IDEAS * 2):
+        _idea(timeline, index, idea, pilots, helpers)
+    refusals = timeline.play()
+    with ctx.app.database.reading() as session:
+        count = session.scalar(select(func.count()).select_from(Nonconformity)) or 0
+    lines = [
+        f"nonconformities and actions: {count} nonconformities and "
+        f"{len(timeline.events)} workflow steps over the past year"
+    ]
+    if refusals:
+        lines.append(f"  {len(refusals)} steps were refused, the first: {refusals[0]}")
+    return lines
+
+
+def _nonconformity(
+    timeline: Timeline,
+    index: int,
+    problem: Problem,
+    pilots: dict[str, str],
+    helpers: dict[str, list[str]],
+) -> None:
+    ctx, rng = timeline.ctx, timeline.ctx.rng
+    pilot = pilots[problem.process]
+    owner = rng.choice(helpers.get(problem.process, [pilot]))
+    detected = ctx.start + timedelta(days=rng.randint(5, 350))
+    ids: dict[str, int] = {}
+    spec = NewNonconformity(
+        title=problem.title,
+        process=problem.process,
+        source=problem.source,
+        severity=problem.severity,
+        description=problem.title + ".",
+    )
+
+    def create() -> None:
+        ids["nc"] = nonconformities.new(ctx.app, pilot, spec).id
+
+    def fire(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
+        return lambda: None if "nc" not in ids else _fire_nc(ctx, ids["nc"], trigger, actor, inputs)
+
+    timeline.add(detected, create)
+    if index % 11 == 10:
+        return  # just logged: waiting for containment
+    if index % 17 == 16:
+        timeline.add(
+            detected + timedelta(days=2),
+            fire("cancel", QUALITY_MANAGER, cancellation_reason="Recorded twice"),
+        )
+        return
+    day = detected + timedelta(days=rng.randint(0, 3))
+    containment = f"Immediate fix while the cause is analysed: {problem.plan.lower()}"
+    if not timeline.add(day, fire("contain", pilot, containment=containment)) or index % 13 == 12:
+        return
+    day += timedelta(days=rng.randint(4, 15))
+    analysis = {
+        "root_cause": problem.root_cause,
+        "cause_category": problem.cause,
+        "similar_nonconformities": "Searched the register: none open",
+        "corrective_action_needed": "yes",
+    }
+    if not timeline.add(day, fire("analyse", pilot, **analysis)):
+        return
+    _plan_and_check(timeline, index, problem, day, pilot, owner, fire)
+
+
+def _plan_and_check(
+    timeline: Timeline,
+    index: int,
+    problem: Problem,
+    day: date,
+    pilot: str,
+    owner: str,
+    fire: Callable[..., Callable[[], None]],
+) -> None:
+    rng = timeline.ctx.rng
+    day += timedelta(days=rng.randint(3, 10))
+    due = day + timedelta(days=rng.randint(30, 75))
+    check = due + timedelta(days=rng.randint(30, 60))
+    plan = {
+        "action_plan": problem.plan,
+        "action_owner": owner,
+        "action_due_date": due.isoformat(),
+        "effectiveness_criteria": "No new occurrence over the following term",
+        "effectiveness_check_date": check.isoformat(),
+    }
+    if not timeline.add(day, fire("plan_action", pilot, **plan)):
+        return
+    done = due + timedelta(days=rng.randint(-15, 20))
+    if index % 5 == 3:
+        return  # still waiting for its action: overdue once the due date passes
+    if not timeline.add(
+        done, fire("implement", owner, implementation_notes=problem.plan + ": done")
+    ):
+        return
+    ineffective = index % 6 == 2
+    result = "ineffective" if ineffective else "effective"
+    evidence = (
+        "The problem happened again" if ineffective else "No recurrence observed since the change"
+    )
+    if not timeline.add(
+        max(check, done),
+        fire(
+            "check_effectiveness",
+            pilot,
+            effectiveness_result=result,
+            effectiveness_evidence=evidence,
+        ),
+    ):
+        return
+    later = max(check, done) + timedelta(days=rng.randint(1, 10))
+    if index % 14 == 13:
+        return  # checked, waiting for the quality manager to close it
+    if ineffective:
+        timeline.add(
+            later,
+            fire(
+                "reanalyse",
+                QUALITY_MANAGER,
+                reanalysis_reason="The same failure recurred after the change",
+            ),
+        )
+    else:
+        timeline.add(later, fire("close", QUALITY_MANAGER))
+
+
+def _fire_nc(
+    ctx: DemoContext, nc_id: int, trigger: str, actor: str, inputs: dict[str, str]
+) -> None:
+    nonconformities.fire(ctx.app, nc_id, trigger, actor, inputs)
+
+
+def _idea(
+    timeline: Timeline,
+    index: int,
+    idea: tuple[str, str, str],
+    pilots: dict[str, str],
+    helpers: dict[str, list[str]],
+) -> None:
+    ctx, rng = timeline.ctx, timeline.ctx.rng
+    process, title, kind = idea
+    pilot = pilots[process]
+    owner = rng.choice(helpers.get(process, [pilot]))
+    created = ctx.start + timedelta(days=rng.randint(5, 355))
+    due = created + timedelta(days=rng.randint(30, 120))
+    check = due + timedelta(days=45)
+    ids: dict[str, int] = {}
+    spec = NewAction(
+        title=title,
+        process=process,
+        owner=owner,
+        due_date=due,
+        kind=kind,
+        priority=rng.choice(["low", "normal", "normal", "high"]),
+        origin="suggestion",
+        effectiveness_criteria="Benefit observed by the pilot",
+        effectiveness_check_date=check,
+    )
+
+    def create() -> None:
+        ids["a"] = actions.new(ctx.app, owner, spec).id
+
+    def fire(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
+        return lambda: (
+            None if "a" not in ids else _fire_action(ctx, ids["a"], trigger, actor, inputs)
+        )
+
+    timeline.add(created, create)
+    if index % 10 == 9:
+        return  # proposed: waiting for the pilot
+    day = created + timedelta(days=rng.randint(1, 7))
+    if index % 9 == 4:
+        timeline.add(day, fire("reject", pilot, rejection_reason="Not a priority this year"))
+        return
+    if not timeline.add(day, fire("approve", pilot)) or index % 11 == 7:
+        return
+    day += timedelta(days=rng.randint(1, 10))
+    if not timeline.add(day, fire("start", owner)) or index % 4 == 1:
+        return  # in progress: overdue once its due date passes
+    done = due + timedelta(days=rng.randint(-20, 10))
+    if not timeline.add(done, fire("complete", owner, work_done=f"{title}: in place")):
+        return
+    if index % 8 == 6:
+        return  # done, effectiveness not yet checked
+    if not timeline.add(max(done, check), fire("check_effectiveness", pilot)) or index % 12 == 3:
+        return
+    closing = max(done, check) + timedelta(days=rng.randint(1, 7))
+    if index % 7 == 5:
+        timeline.add(
+            closing,
+            fire(
+                "reopen",
+                pilot,
+                reopen_reason="Not used yet by the teams",
+                effectiveness_result="ineffective",
+            ),
+        )
+    else:
+        timeline.add(
+            closing,
+            fire(
+                "close",
+                pilot,
+                effectiveness_result="effective",
+                effectiveness_evidence="Confirmed at the process review",
+            ),
+        )
+
+
+def _fire_action(
+    ctx: DemoContext, action_id: int, trigger: str, actor: str, inputs: dict[str, str]
+) -> None:
+    actions.fire(ctx.app, action_id, trigger, actor, inputs)

@@ -1,0 +1,173 @@
+"""Audit checklists: questions per ISO clause from the process's template under
+``workflows/checklists/``, or copied from the previous audit of the same process; each
+answered conform, not conform or not applicable, with its evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qms.bootstrap import Services
+from qms.errors import PermissionDenied, ValidationError
+from qms.models import Answer, ChecklistItem, InternalAudit, Person, Role, TeamMember
+from qms.services import workflow
+from qms.services.audits.common import (
+    audit,
+    commit,
+    coordinator,
+    holds_institution_role,
+    note,
+    template_for,
+)
+from qms.services.capa.vocabulary import one_of
+
+PREPARING = ("planned", "plan_issued", "in_progress")
+
+
+def create(app: Services, actor: str, audit_id: int, copy_previous: bool = False) -> int:
+    """Fill an audit's empty checklist; returns the number of questions."""
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        person = coordinator(session, actor, app.engine.today(), "prepare checklists")
+        record = audit(session, audit_id)
+        if record.state not in PREPARING:
+            raise ValidationError("audit", f"{record.reference} is {record.state}")
+        if items(session, record.id):
+            raise ValidationError("audit", f"{record.reference} already has a checklist")
+        questions = _previous(session, record) if copy_previous else _template(app, record)
+        for position, (clause, question) in enumerate(questions, start=1):
+            session.add(
+                ChecklistItem(
+                    audit_id=record.id, position=position, clause=clause, question=question
+                )
+            )
+        source = "the previous audit" if copy_previous else "the process template"
+        note(session, app.engine, record, "prepare_checklist", person, {"from": source})
+        commit(uow, record.reference)
+        return len(questions)
+
+
+def _template(app: Services, record: InternalAudit) -> list[tuple[str, str]]:
+    assert record.process is not None
+    return list(template_for(app.settings.workflows_dir, record.process.code).questions)
+
+
+def _previous(session: Session, record: InternalAudit) -> list[tuple[str, str]]:
+    if record.previous_audit_id is None:
+        raise ValidationError(
+            "copy_previous", f"{record.reference} has no previous audit of the same process"
+        )
+    found = items(session, record.previous_audit_id)
+    if not found:
+        raise ValidationError(
+            "copy_previous",
+            f"the previous audit (internal_audit #{record.previous_audit_id}) has no checklist",
+        )
+    return [(item.clause, item.question) for item in found]
+
+
+def items(session: Session, audit_id: int) -> list[ChecklistItem]:
+    return list(
+        session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.audit_id == audit_id)
+            .order_by(ChecklistItem.position)
+        )
+    )
+
+
+def add_question(app: Services, actor: str, audit_id: int, clause: str, question: str) -> int:
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        coordinator(session, actor, app.engine.today(), "prepare checklists")
+        record = audit(session, audit_id)
+        if record.state not in PREPARING:
+            raise ValidationError("audit", f"{record.reference} is {record.state}")
+        last = session.scalar(
+            select(func.max(ChecklistItem.position)).where(ChecklistItem.audit_id == record.id)
+        )
+        position = (last or 0) + 1
+        if not clause.strip() or not question.strip():
+            raise ValidationError("question", "give a clause and a question")
+        session.add(
+            ChecklistItem(
+                audit_id=record.id,
+                position=position,
+                clause=clause.strip(),
+                question=question.strip(),
+            )
+        )
+        commit(uow, record.reference)
+        return position
+
+
+def answer(
+    app: Services, actor: str, audit_id: int, position: int, value: str, evidence: str
+) -> ChecklistItem:
+    """Answer one question while the audit is in progress; evidence is required."""
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        record = audit(session, audit_id)
+        person = _team_member(session, record, actor, app.engine.today())
+        if record.state != "in_progress":
+            raise ValidationError(
+                "audit", f"{record.reference} is {record.state}: answers are given during the audit"
+            )
+        item = session.scalar(
+            select(ChecklistItem).where(
+                ChecklistItem.audit_id == record.id, ChecklistItem.position == position
+            )
+        )
+        if item is None:
+            raise ValidationError(
+                "item", f"{record.reference} has no checklist question {position}"
+            )
+        if not evidence.strip():
+            raise ValidationError("evidence", "say what was seen, heard or read (ISO 19011 6.4.7)")
+        item.answer = Answer(one_of("answer", value, Answer))
+        item.evidence = evidence.strip()
+        item.answered_by_id, item.answered_at = person.id, app.engine.clock.now()
+        commit(uow, record.reference)
+        return item
+
+
+def _team_member(session: Session, record: InternalAudit, handle: str, today: Any) -> Person:
+    person = workflow.active_person(session, handle, "actor")
+    member = session.scalar(
+        select(TeamMember.id).where(
+            TeamMember.audit_id == record.id, TeamMember.person_id == person.id
+        )
+    )
+    if member is None and not holds_institution_role(session, person, Role.QUALITY_MANAGER, today):
+        raise PermissionDenied(f"{person.name} ({handle}) is not on the team of {record.reference}")
+    return person
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    position: int
+    clause: str
+    question: str
+    answer: str | None
+    evidence: str
+    answered_by: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def rows(session: Session, audit_id: int) -> list[ItemRow]:
+    return [
+        ItemRow(
+            i.position,
+            i.clause,
+            i.question,
+            i.answer.value if i.answer else None,
+            i.evidence,
+            i.answered_by.handle if i.answered_by else None,
+        )
+        for i in items(session, audit_id)
+    ]

@@ -1,0 +1,229 @@
+"""Audit findings (ISO 19011 6.4.8): each cites a criterion and its evidence. A nonconformity
+finding raises, in the same transaction, a nonconformity and a corrective action due within
+the days set for its grade (clause 9.2.2 e), linked both ways."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qms.bootstrap import Services
+from qms.errors import PermissionDenied, ValidationError
+from qms.models import (
+    AuditFinding,
+    ImprovementAction,
+    InternalAudit,
+    Nonconformity,
+    Person,
+    Process,
+    Role,
+    RoleAssignment,
+    TeamMember,
+)
+from qms.services import workflow
+from qms.services.audits.common import (
+    audit,
+    commit,
+    due_days,
+    finding_types,
+    holds_institution_role,
+    required,
+)
+from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
+
+CLOSED_STATES = ("closed", "withdrawn", "unresolved")
+EFFECTIVENESS_DELAY = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    audit_id: int
+    finding_type: str
+    title: str
+    criterion: str
+    evidence: str
+    description: str = ""
+
+
+def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
+    """Record a finding; a nonconformity finding also gets its nonconformity and action."""
+    types = finding_types(app.settings)
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        today = app.engine.today()
+        record = audit(session, spec.audit_id)
+        person = _auditor(session, record, actor, today)
+        kind = types.get(spec.finding_type)
+        if kind is None:
+            raise ValidationError("type", f"{spec.finding_type!r} is not one of {', '.join(types)}")
+        finding = AuditFinding(
+            audit_id=record.id,
+            process_id=record.process_id,
+            finding_type=kind.name,
+            grade=kind.grade,
+            title=required("title", spec.title),
+            criterion=required("criterion", spec.criterion),
+            evidence=required("evidence", spec.evidence),
+            found_on=today,
+            data={"description": spec.description.strip()} if spec.description.strip() else {},
+        )
+        app.engine.start(session, finding, person)
+        if kind.grade is not None:
+            _raise_nonconformity(app, session, record, finding, person, today)
+        commit(uow, finding.reference)
+        return finding
+
+
+def _auditor(session: Session, record: InternalAudit, handle: str, today: date) -> Person:
+    person = workflow.active_person(session, handle, "actor")
+    if record.state != "in_progress":
+        raise ValidationError(
+            "audit",
+            f"{record.reference} is {record.state}: findings are recorded while it is in progress",
+        )
+    on_team = session.scalar(
+        select(TeamMember.id).where(
+            TeamMember.audit_id == record.id, TeamMember.person_id == person.id
+        )
+    )
+    if on_team is None and not holds_institution_role(session, person, Role.QUALITY_MANAGER, today):
+        raise PermissionDenied(
+            f"{person.name} ({handle}) is not on the team of {record.reference}: only its "
+            "auditors record findings"
+        )
+    return person
+
+
+def _raise_nonconformity(
+    app: Services,
+    session: Session,
+    record: InternalAudit,
+    finding: AuditFinding,
+    person: Person,
+    today: date,
+) -> None:
+    assert finding.grade is not None and record.process is not None
+    due = today + timedelta(days=due_days(app.settings, finding.grade))
+    nc = Nonconformity(
+        title=finding.title,
+        description=f"{finding.evidence}\n\nCriterion: {finding.criterion}",
+        process_id=record.process_id,
+        source=NcSource.INTERNAL_AUDIT,
+        severity=finding.grade,
+        detected_on=today,
+        detected_by_id=person.id,
+        action_due_date=due,
+        data={"reference": finding.reference},
+    )
+    app.engine.start(session, nc, person, f"raised by {finding.reference}")
+    action = ImprovementAction(
+        title=f"Corrective action: {finding.title}"[:300],
+        description=f"Correct the cause of {finding.grade} nonconformity #{nc.id} found by "
+        f"{finding.reference} ({record.reference}). Criterion: {finding.criterion}",
+        process_id=record.process_id,
+        owner_id=_pilot(session, record.process, today).id,
+        due_date=due,
+        kind=ActionKind.CORRECTIVE,
+        priority=Priority.HIGH if finding.grade == app.settings.severities[0] else Priority.NORMAL,
+        origin=Origin.NONCONFORMITY,
+        origin_ref=str(nc.id),
+        nonconformity_id=nc.id,
+        effectiveness_criteria=f"No recurrence at the follow-up of {record.reference}",
+        effectiveness_check_date=due + EFFECTIVENESS_DELAY,
+        data={},
+    )
+    app.engine.start(session, action, person, f"raised by {finding.reference}")
+    finding.nonconformity_id, finding.action_id = nc.id, action.id
+    finding.set_field("action_due_date", due)
+    finding.set_field("action_reference", f"improvement_action #{action.id}")
+
+
+def _pilot(session: Session, process: Process, day: date) -> Person:
+    rows = session.scalars(
+        select(RoleAssignment).where(
+            RoleAssignment.process_id == process.id, RoleAssignment.role == Role.PILOT
+        )
+    )
+    for row in rows:
+        if row.holds_on(day):
+            return row.person
+    raise ValidationError("process", f"{process.code} has no pilot on {day}")
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    id: int
+    audit_id: int | None
+    finding_type: str
+    grade: str | None
+    state: str
+    title: str
+    criterion: str
+    evidence: str
+    nonconformity_id: int | None
+    action_id: int | None
+    action_due_date: date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _row(finding: AuditFinding) -> FindingRow:
+    return FindingRow(
+        finding.id,
+        finding.audit_id,
+        finding.finding_type,
+        finding.grade,
+        finding.state,
+        finding.title,
+        finding.criterion,
+        finding.evidence,
+        finding.nonconformity_id,
+        finding.action_id,
+        finding.action.due_date if finding.action else None,
+    )
+
+
+def of_audit(session: Session, audit_id: int) -> list[AuditFinding]:
+    return list(
+        session.scalars(
+            select(AuditFinding).where(AuditFinding.audit_id == audit_id).order_by(AuditFinding.id)
+        )
+    )
+
+
+def rows(session: Session, audit_id: int) -> list[FindingRow]:
+    return [_row(f) for f in of_audit(session, audit_id)]
+
+
+def carried_over(session: Session, record: InternalAudit) -> list[AuditFinding]:
+    """Findings of the previous audit of the same process that are still open."""
+    if record.previous_audit_id is None:
+        return []
+    return [f for f in of_audit(session, record.previous_audit_id) if f.state not in CLOSED_STATES]
+
+
+def fire(
+    app: Services,
+    finding_id: int,
+    trigger: str,
+    actor: str,
+    inputs: dict[str, Any] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Any:
+    return workflow.fire(
+        app.database,
+        app.engine,
+        "audit_finding",
+        finding_id,
+        trigger,
+        actor,
+        inputs,
+        comment,
+        expected_version,
+    )

@@ -1,0 +1,373 @@
+"""The audit programme of a cycle (clause 9.2.2 a): plan it, edit it while it is a draft,
+move it through its workflow (approved by a director), and check its coverage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qms.audit_policy import ClosedPeriod, is_closed, parse_closed_periods
+from qms.bootstrap import Services
+from qms.errors import NotFound, ValidationError
+from qms.models import (
+    AuditProgramme,
+    HistoryEntry,
+    ImprovementAction,
+    InternalAudit,
+    Nonconformity,
+    Person,
+    Process,
+    ProgrammeEntry,
+    Role,
+    RoleAssignment,
+)
+from qms.services import records, workflow
+from qms.services.audits.common import (
+    AUDITS_PER_CYCLE,
+    commit,
+    conflict_message,
+    coordinator,
+    holds_institution_role,
+    note,
+    process_roles,
+    template_for,
+)
+from qms.services.audits.planner import Need, propose
+from qms.services.capa.vocabulary import ACTION_OPEN_WORK, months_before
+
+KIND = "audit_programme"
+DONE_STATES = ("report_issued", "follow_up", "closed")
+
+
+def cycle_bounds(cycle: int) -> tuple[date, date]:
+    if not 2000 <= cycle <= 2100:
+        raise ValidationError("cycle", f"{cycle} is not a year between 2000 and 2100")
+    return date(cycle, 1, 1), date(cycle, 12, 31)
+
+
+def find(session: Session, cycle: int) -> AuditProgramme:
+    found = session.scalar(select(AuditProgramme).where(AuditProgramme.cycle == cycle))
+    if found is None:
+        raise NotFound(f"no audit programme for {cycle} (plan one with `qms audit programme plan`)")
+    return found
+
+
+def plan(app: Services, actor: str, cycle: int, replace: bool = False) -> AuditProgramme:
+    """Propose the cycle's programme as a draft: every process, at its frequency.
+
+    With ``replace``, a draft programme with no audit scheduled yet is proposed again.
+    """
+    start, end = cycle_bounds(cycle)
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        person = coordinator(session, actor, app.engine.today(), "plan the audit programme")
+        programme = _existing_draft(session, cycle, replace)
+        if programme is None:
+            programme = AuditProgramme(
+                title=f"Internal audit programme {cycle}",
+                cycle=cycle,
+                starts_on=start,
+                ends_on=end,
+                data={},
+            )
+            app.engine.start(session, programme, person)
+        else:
+            note(session, app.engine, programme, "replan", person, {"cycle": cycle})
+        for entry in _propose(app, session, start, end):
+            entry.programme_id = programme.id
+            session.add(entry)
+        commit(uow, programme.reference)
+        return programme
+
+
+def _existing_draft(session: Session, cycle: int, replace: bool) -> AuditProgramme | None:
+    existing = session.scalar(select(AuditProgramme).where(AuditProgramme.cycle == cycle))
+    if existing is None:
+        return None
+    if not replace or existing.state != "draft":
+        how = "plan it again with --replace" if existing.state == "draft" else "revise it"
+        raise ValidationError(
+            "cycle",
+            f"the {cycle} programme exists ({existing.reference}, {existing.state}): "
+            f"edit its entries, or {how}",
+        )
+    entries = list(
+        session.scalars(select(ProgrammeEntry).where(ProgrammeEntry.programme_id == existing.id))
+    )
+    if any(e.audit_id is not None for e in entries):
+        raise ValidationError(
+            "cycle", f"the {cycle} programme already has audits planned: edit its entries"
+        )
+    for entry in entries:
+        session.delete(entry)
+    session.flush()
+    return existing
+
+
+def _propose(app: Services, session: Session, start: date, end: date) -> list[ProgrammeEntry]:
+    settings = app.settings
+    processes = _active_processes(session, start)
+    needs = [_need(app, session, p, start) for p in processes]
+    auditors = _auditors(session, start)
+    by_code = {p.code: p for p in processes}
+    by_handle = {a.handle: a for a in auditors}
+
+    def may_audit(handle: str, code: str, day: date) -> bool:
+        return not process_roles(session, by_handle[handle], by_code[code], day)
+
+    slots = propose(
+        needs,
+        sorted(by_handle),
+        may_audit,
+        start,
+        end,
+        parse_closed_periods(settings.audit_closed_periods),
+        settings.audit_max_per_auditor_month,
+    )
+    return [
+        ProgrammeEntry(
+            process_id=by_code[s.process].id,
+            planned_on=s.on,
+            lead_auditor_id=by_handle[s.lead].id if s.lead else None,
+            reason=s.reason if s.lead else f"{s.reason}; no impartial auditor free: assign one",
+        )
+        for s in slots
+    ]
+
+
+def _active_processes(session: Session, start: date) -> list[Process]:
+    rows = session.scalars(select(Process).order_by(Process.code))
+    return [p for p in rows if p.retired_on is None or p.retired_on > start]
+
+
+def _auditors(session: Session, day: date) -> list[Person]:
+    rows = session.scalars(
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.AUDITOR, Person.active.is_(True))
+        .distinct()
+    )
+    return [p for p in rows if holds_institution_role(session, p, Role.AUDITOR, day)]
+
+
+def _need(app: Services, session: Session, process: Process, start: date) -> Need:
+    template = template_for(app.settings.workflows_dir, process.code)
+    count = AUDITS_PER_CYCLE[template.importance]
+    reason = f"importance {template.importance.value}: {count} audit(s) a cycle"
+    previous = previous_results(app, session, process, start)
+    if previous is None:
+        return Need(process.code, count, None, reason)
+    months = app.settings.audit_reaudit_months
+    deadline = months_before(start, -months)
+    return Need(process.code, count, deadline, f"{reason}; {previous}: within {months} months")
+
+
+def previous_results(app: Services, session: Session, process: Process, start: date) -> str | None:
+    """Why a process must be audited early: a major NC or an overdue corrective action."""
+    prev_start, prev_end = months_before(start, 12), date(start.year - 1, 12, 31)
+    worst = app.settings.severities[0]
+    major = session.scalar(
+        select(Nonconformity.id).where(
+            Nonconformity.process_id == process.id,
+            Nonconformity.severity == worst,
+            Nonconformity.detected_on.between(prev_start, prev_end),
+            Nonconformity.state != "cancelled",
+        )
+    )
+    if major is not None:
+        return f"{worst} nonconformity #{major} in {start.year - 1}"
+    late = session.scalar(
+        select(ImprovementAction.id).where(
+            ImprovementAction.process_id == process.id,
+            ImprovementAction.kind == "corrective",
+            ImprovementAction.due_date.between(prev_start, prev_end),
+            ImprovementAction.state.in_(ACTION_OPEN_WORK),
+        )
+    )
+    return None if late is None else f"corrective action #{late} overdue since {start.year - 1}"
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    process: str
+    process_name: str
+    planned_on: date
+    lead_auditor: str | None
+    reason: str
+    audit_id: int | None
+    audit_state: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "month": self.planned_on.strftime("%Y-%m")}
+
+
+def entries(session: Session, programme: AuditProgramme) -> list[EntryRow]:
+    rows = session.scalars(
+        select(ProgrammeEntry)
+        .where(ProgrammeEntry.programme_id == programme.id)
+        .order_by(ProgrammeEntry.planned_on, ProgrammeEntry.id)
+    )
+    return [
+        EntryRow(
+            e.id,
+            e.process.code,
+            e.process.name,
+            e.planned_on,
+            e.lead_auditor.handle if e.lead_auditor else None,
+            e.reason,
+            e.audit_id,
+            e.audit.state if e.audit else None,
+        )
+        for e in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    process: str
+    name: str
+    planned: int
+    audited: int
+
+    @property
+    def status(self) -> str:
+        if self.planned == 0:
+            return "NOT IN PROGRAMME"
+        return "audited" if self.audited else "planned"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "status": self.status}
+
+
+def coverage(session: Session, cycle: int) -> list[Coverage]:
+    """Every process active in the cycle: audits planned and audits done (report issued)."""
+    start, end = cycle_bounds(cycle)
+    programme = find(session, cycle)
+    rows = entries(session, programme)
+    audits = session.scalars(
+        select(InternalAudit).where(
+            InternalAudit.planned_start.between(start, end),
+            InternalAudit.state.in_(DONE_STATES),
+        )
+    )
+    done = [a.process.code for a in audits if a.process is not None]
+    return [
+        Coverage(
+            p.code,
+            p.name,
+            sum(r.process == p.code for r in rows),
+            done.count(p.code),
+        )
+        for p in _active_processes(session, start)
+    ]
+
+
+def _draft_entry(session: Session, entry_id: int) -> ProgrammeEntry:
+    entry = session.get(ProgrammeEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no programme entry #{entry_id}")
+    if entry.programme.state != "draft":
+        raise ValidationError(
+            "programme",
+            f"the {entry.programme.cycle} programme is {entry.programme.state}: only a draft "
+            "may be edited (send it back with the 'revise' trigger, clause 9.2.2 a)",
+        )
+    return entry
+
+
+def _check_slot(
+    app: Services,
+    session: Session,
+    programme: AuditProgramme,
+    process: Process,
+    on: date,
+    lead: str | None,
+) -> Person | None:
+    if not programme.starts_on <= on <= programme.ends_on:
+        raise ValidationError("on", f"{on} is outside the {programme.cycle} cycle")
+    periods: list[ClosedPeriod] = parse_closed_periods(app.settings.audit_closed_periods)
+    if is_closed(on, periods):
+        shown = ", ".join(str(p) for p in periods if p.covers(on)) or "a weekend"
+        raise ValidationError("on", f"{on} falls in a closed period ({shown})")
+    if lead is None:
+        return None
+    person = workflow.active_person(session, lead, "lead")
+    if not holds_institution_role(session, person, Role.AUDITOR, on):
+        raise ValidationError("lead", f"{person.name} ({lead}) is not an internal auditor on {on}")
+    roles = process_roles(session, person, process, on)
+    if roles:
+        raise ValidationError("lead", conflict_message(person, process, roles, on))
+    return person
+
+
+def edit_entry(
+    app: Services, actor: str, entry_id: int, on: date | None, lead: str | None
+) -> ProgrammeEntry:
+    """Move a draft programme's entry to another day, or give it another lead auditor."""
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        coordinator(session, actor, app.engine.today(), "edit the audit programme")
+        entry = _draft_entry(session, entry_id)
+        new_on = on or entry.planned_on
+        current = entry.lead_auditor.handle if entry.lead_auditor else None
+        person = _check_slot(app, session, entry.programme, entry.process, new_on, lead or current)
+        entry.planned_on, entry.lead_auditor_id = new_on, person.id if person else None
+        uow.commit()
+        return entry
+
+
+def add_entry(
+    app: Services, actor: str, cycle: int, process: str, on: date, lead: str | None
+) -> ProgrammeEntry:
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        coordinator(session, actor, app.engine.today(), "edit the audit programme")
+        programme = find(session, cycle)
+        if programme.state != "draft":
+            raise ValidationError(
+                "programme",
+                f"the {cycle} programme is {programme.state}: only a draft may be edited",
+            )
+        found = records.process(session, process)
+        person = _check_slot(app, session, programme, found, on, lead)
+        entry = ProgrammeEntry(
+            programme_id=programme.id,
+            process_id=found.id,
+            planned_on=on,
+            lead_auditor_id=person.id if person else None,
+            reason="added by hand",
+        )
+        session.add(entry)
+        uow.commit()
+        return entry
+
+
+def remove_entry(app: Services, actor: str, entry_id: int) -> None:
+    with app.database.unit_of_work() as uow:
+        coordinator(uow.session, actor, app.engine.today(), "edit the audit programme")
+        entry = _draft_entry(uow.session, entry_id)
+        if entry.audit_id is not None:
+            raise ValidationError("entry", f"entry #{entry_id} has audit #{entry.audit_id} planned")
+        uow.session.delete(entry)
+        uow.commit()
+
+
+def fire(
+    app: Services,
+    cycle: int,
+    trigger: str,
+    actor: str,
+    inputs: Mapping[str, Any] | None = None,
+    comment: str = "",
+) -> HistoryEntry:
+    with app.database.reading() as session:
+        programme_id = find(session, cycle).id
+    return workflow.fire(
+        app.database, app.engine, KIND, programme_id, trigger, actor, inputs, comment
+    )

@@ -1,0 +1,108 @@
+"""Improvement actions (clauses 10.2, 10.3): propose one and follow it to a verified result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from qms.bootstrap import Services
+from qms.errors import ValidationError
+from qms.models import HistoryEntry, ImprovementAction, Nonconformity, WorkflowRecord
+from qms.services import records, workflow
+from qms.services.capa.vocabulary import ActionKind, Origin, Priority, one_of, required_text
+
+KIND = "improvement_action"
+
+
+@dataclass(frozen=True)
+class NewAction:
+    title: str
+    process: str
+    owner: str
+    due_date: date
+    kind: str = ActionKind.IMPROVEMENT
+    description: str = ""
+    priority: str = Priority.NORMAL
+    origin: str = Origin.SUGGESTION
+    origin_ref: str = ""  # e.g. the nonconformity's id when origin is 'nonconformity'
+    effectiveness_criteria: str = ""
+    effectiveness_check_date: date | None = None
+
+
+def new(
+    app: Services, actor: str, spec: NewAction, *, allow_past_due: bool = False
+) -> ImprovementAction:
+    """Propose an action; every field is checked before anything is written."""
+    today = app.engine.today()
+
+    def prepare(session: Session) -> WorkflowRecord:
+        _check_dates(spec, today, allow_past_due)
+        action = ImprovementAction(
+            title=required_text("title", spec.title),
+            description=spec.description.strip(),
+            process_id=records.process(session, spec.process).id,
+            owner_id=workflow.active_person(session, spec.owner, "owner").id,
+            due_date=spec.due_date,
+            kind=one_of("kind", spec.kind, ActionKind),
+            priority=one_of("priority", spec.priority, Priority),
+            origin=one_of("origin", spec.origin, Origin),
+            origin_ref=spec.origin_ref.strip(),
+            effectiveness_criteria=spec.effectiveness_criteria.strip(),
+            effectiveness_check_date=spec.effectiveness_check_date,
+            data={},
+        )
+        if spec.origin == Origin.NONCONFORMITY:
+            action.nonconformity_id = _origin_nonconformity(session, spec.origin_ref).id
+        return action
+
+    record = workflow.start_with(app.database, app.engine, actor, prepare)
+    assert isinstance(record, ImprovementAction)
+    return record
+
+
+def _check_dates(spec: NewAction, today: date, allow_past_due: bool) -> None:
+    if spec.due_date < today and not allow_past_due:
+        raise ValidationError("due_date", f"{spec.due_date} is in the past")
+    check = spec.effectiveness_check_date
+    if check is not None and check < spec.due_date:
+        raise ValidationError(
+            "effectiveness_check_date", f"{check} is before the due date {spec.due_date}"
+        )
+
+
+def _origin_nonconformity(session: Session, ref: str) -> Nonconformity:
+    number = ref.strip().lstrip("#")
+    if not number.isdigit():
+        raise ValidationError(
+            "origin_ref", f"give the id of the nonconformity the action comes from (got {ref!r})"
+        )
+    found = session.get(Nonconformity, int(number))
+    if found is None:
+        raise ValidationError("origin_ref", f"no nonconformity #{number}")
+    return found
+
+
+def fire(
+    app: Services,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: Mapping[str, Any] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> HistoryEntry:
+    return workflow.fire(
+        app.database,
+        app.engine,
+        KIND,
+        record_id,
+        trigger,
+        actor,
+        inputs,
+        comment,
+        expected_version,
+    )

@@ -1,0 +1,110 @@
+"""Nonconformities (clause 10.2): log one, move it through its workflow, detect repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qms.bootstrap import Services
+from qms.errors import ValidationError
+from qms.models import HistoryEntry, Nonconformity, WorkflowRecord
+from qms.services import records, workflow
+from qms.services.capa.vocabulary import NcSource, months_before, one_of, required_text
+
+KIND = "nonconformity"
+
+
+@dataclass(frozen=True)
+class NewNonconformity:
+    title: str
+    process: str
+    description: str = ""
+    source: str = NcSource.OTHER
+    severity: str | None = None  # default: the least severe grade
+    detected_on: date | None = None  # default: today
+    detected_by: str | None = None  # default: the person logging it
+
+
+def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
+    """Log a nonconformity; every field is checked before anything is written."""
+    today = app.engine.today()
+
+    def prepare(session: Session) -> WorkflowRecord:
+        grades = app.settings.severities
+        detected_on = spec.detected_on or today
+        if detected_on > today:
+            raise ValidationError("detected_on", f"{detected_on} is in the future")
+        detector = workflow.active_person(session, spec.detected_by or actor, "detected_by")
+        return Nonconformity(
+            title=required_text("title", spec.title),
+            description=spec.description.strip(),
+            process_id=records.process(session, spec.process).id,
+            source=one_of("source", spec.source, NcSource),
+            severity=one_of("severity", spec.severity or grades[-1], grades),
+            detected_on=detected_on,
+            detected_by_id=detector.id,
+            data={},
+        )
+
+    record = workflow.start_with(app.database, app.engine, actor, prepare)
+    assert isinstance(record, Nonconformity)
+    return record
+
+
+def fire(
+    app: Services,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: Mapping[str, Any] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> HistoryEntry:
+    """Fire a trigger; when it records a cause category, repeats are looked for at once."""
+
+    def after(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
+        if "cause_category" in entry.inputs and isinstance(record, Nonconformity):
+            flag_repeat(session, record, app.settings.repeat_window_months)
+
+    return workflow.fire(
+        app.database,
+        app.engine,
+        KIND,
+        record_id,
+        trigger,
+        actor,
+        inputs,
+        comment,
+        expected_version,
+        after,
+    )
+
+
+def earlier_alike(session: Session, nc: Nonconformity, window_months: int) -> list[Nonconformity]:
+    """Earlier nonconformities of the same process and cause category within the window."""
+    if nc.cause_category is None or nc.detected_on is None:
+        return []
+    since = months_before(nc.detected_on, window_months)
+    return list(
+        session.scalars(
+            select(Nonconformity)
+            .where(Nonconformity.id != nc.id, Nonconformity.process_id == nc.process_id)
+            .where(Nonconformity.cause_category == nc.cause_category)
+            .where(Nonconformity.detected_on >= since, Nonconformity.detected_on <= nc.detected_on)
+            .where(Nonconformity.state != "cancelled")
+            .order_by(Nonconformity.detected_on.desc(), Nonconformity.id.desc())
+        )
+    )
+
+
+def flag_repeat(session: Session, nc: Nonconformity, window_months: int) -> None:
+    """Mark ``nc`` as a repeat of the latest earlier alike one, or clear the mark."""
+    alike = earlier_alike(session, nc, window_months)
+    nc.is_repeat = bool(alike)
+    nc.repeat_of_id = alike[0].id if alike else None
+    session.flush()

@@ -1,0 +1,366 @@
+"""Indicators (clause 9.1): load the file, record measurements, read values and statuses.
+
+Every write of a value goes through :func:`store`: a new period is a measurement, the
+same value again changes nothing, a different value is a correction that needs a reason
+and keeps the previous value as a revision.  A value worse than the alert threshold
+raises a breach proposal (``indicators_breaches``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from qms.bootstrap import Services
+from qms.errors import NotFound, PermissionDenied, ValidationError
+from qms.models import (
+    Direction,
+    Frequency,
+    Indicator,
+    Measurement,
+    MeasurementRevision,
+    Person,
+    Process,
+    Topic,
+)
+from qms.services.indicators import breaches as indicators_breaches
+from qms.services.indicators import periods as indicators_periods
+from qms.services.indicators.files import IndicatorSpec, IndicatorsSpec
+from qms.services.indicators.periods import Period
+from qms.workflow.permissions import ActorRoles
+
+
+class Status(enum.StrEnum):
+    ON_TARGET = "on_target"
+    WATCH = "off_target"  # worse than the target, not yet past the alert threshold
+    BREACH = "alert"  # past the alert threshold
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    CORRECTED = "corrected"
+    UNCHANGED = "unchanged"
+
+
+def status(indicator: Indicator, value: float) -> Status:
+    if worse(indicator.direction, value, indicator.alert_threshold):
+        return Status.BREACH
+    if worse(indicator.direction, value, indicator.target):
+        return Status.WATCH
+    return Status.ON_TARGET
+
+
+def worse(direction: Direction, value: float, bound: float) -> bool:
+    """Whether ``value`` is worse than ``bound`` for an indicator going that way."""
+    return value < bound if direction == Direction.HIGHER else value > bound
+
+
+# --- loading the file -----------------------------------------------------------------------
+
+
+def known_codes(session: Session) -> tuple[set[str], set[str]]:
+    """Process codes in force and person handles, to check a file against the database."""
+    processes = set(session.scalars(select(Process.code).where(Process.retired_on.is_(None))))
+    return processes, set(session.scalars(select(Person.handle)))
+
+
+def load(session: Session, spec: IndicatorsSpec, as_of: date) -> Counter[str]:
+    """Upsert the file's indicators; those left out are retired (never deleted)."""
+    changes: Counter[str] = Counter()
+    processes = {p.code: p.id for p in session.scalars(select(Process))}
+    people = {p.handle: p.id for p in session.scalars(select(Person))}
+    existing = {i.code: i for i in session.scalars(select(Indicator))}
+    for position, item in enumerate(spec.indicators):
+        values = _columns(item, position, processes, people)
+        found = existing.get(item.code)
+        if found is None:
+            session.add(Indicator(code=item.code, **values))
+            changes["indicators created"] += 1
+            continue
+        _refuse_frequency_change(session, found, item.frequency)
+        values["retired_on"] = None
+        if any(getattr(found, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(found, key, value)
+            changes["indicators updated"] += 1
+    listed = {i.code for i in spec.indicators}
+    for code, indicator in existing.items():
+        if code not in listed and indicator.retired_on is None:
+            indicator.retired_on = as_of
+            changes["indicators retired"] += 1
+    session.flush()
+    return changes
+
+
+def _columns(
+    item: IndicatorSpec, position: int, processes: dict[str, int], people: dict[str, int]
+) -> dict[str, object]:
+    return {
+        "process_id": processes[item.process],
+        "name": item.name,
+        "measures": item.measures,
+        "method": item.method,
+        "unit": item.unit,
+        "direction": item.direction,
+        "target": float(item.target),
+        "alert_threshold": float(item.alert_threshold),
+        "frequency": item.frequency,
+        "data_source": item.data_source,
+        "owner_id": people[item.owner] if item.owner else None,
+        "topics": [t.value for t in item.about],
+        "minimum": None if item.minimum is None else float(item.minimum),
+        "maximum": None if item.maximum is None else float(item.maximum),
+        "due_days": item.due_days,
+        "since_period": None if item.since is None else str(item.since).upper(),
+        "position": position,
+    }
+
+
+def _refuse_frequency_change(session: Session, indicator: Indicator, frequency: Frequency) -> None:
+    if indicator.frequency == frequency:
+        return
+    count = len(session.scalars(select(Measurement.id).filter_by(indicator_id=indicator.id)).all())
+    if count:
+        raise ValidationError(
+            "frequency",
+            f"indicator '{indicator.code}' has {count} {indicator.frequency.value} "
+            f"measurements and cannot become {frequency.value}: declare it under a new code",
+        )
+
+
+# --- looking up ---------------------------------------------------------------------------
+
+
+def get(session: Session, code: str, field: str = "indicator") -> Indicator:
+    found = session.scalar(select(Indicator).where(Indicator.code == code))
+    if found is None:
+        raise ValidationError(field, f"unknown indicator '{code}'")
+    return found
+
+
+def in_force(session: Session) -> list[Indicator]:
+    query = (
+        select(Indicator)
+        .join(Indicator.process)
+        .options(contains_eager(Indicator.process))
+        .where(Indicator.retired_on.is_(None))
+        .order_by(Process.code, Indicator.position)
+    )
+    return list(session.scalars(query))
+
+
+def about(indicator: Indicator, topic: Topic) -> bool:
+    return topic.value in (indicator.topics or [])
+
+
+# --- recording values ---------------------------------------------------------------------
+
+
+def may_record(roles: ActorRoles, indicator: Indicator) -> bool:
+    """The indicator's owner, a pilot or correspondent of its process, or a quality manager."""
+    if indicator.owner_id == roles.actor.id and roles.actor.active:
+        return True
+    held = roles.institution | roles.by_process.get(indicator.process_id, frozenset())
+    return bool(held & {"pilot", "correspondent", "quality_manager"})
+
+
+def refusal(roles: ActorRoles, indicator: Indicator) -> str:
+    actor = roles.actor
+    return (
+        f"{actor.name} ({actor.handle}) may not record values of indicator '{indicator.code}': "
+        "that is for its owner, a pilot or correspondent of its process, or a quality "
+        "manager (clause 9.1.1)"
+    )
+
+
+def check_period(indicator: Indicator, text: str, today: date) -> Period:
+    """The period ``text`` names, if it is one of the indicator's and is over; else ValueError."""
+    period = indicators_periods.parse(text, indicator.frequency)
+    if period.end >= today:
+        raise ValueError(
+            f"period {period} of '{indicator.code}' ends on {period.end.isoformat()}: "
+            "record its value once it is over"
+        )
+    return period
+
+
+def check_value(indicator: Indicator, value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a number")
+    low, high = indicator.minimum, indicator.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(
+            f"{_num(value)} {indicator.unit} is outside the possible values "
+            f"({_bounds(low, high)}) of '{indicator.code}'"
+        )
+    return value
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{_num(low)} to {_num(high)}"
+    return f"at least {_num(low)}" if low is not None else f"at most {_num(high)}"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One value to store, checked."""
+
+    indicator: Indicator
+    period: Period
+    value: float
+    comment: str = ""
+
+
+def store(
+    session: Session, entry: Entry, actor: str, now: datetime, source: str, reason: str = ""
+) -> Outcome:
+    """Write one value; a correction keeps the previous one as a revision."""
+    found = session.scalar(
+        select(Measurement).filter_by(indicator_id=entry.indicator.id, period=entry.period.label)
+    )
+    return store_over(session, entry, found, actor, now, source, reason)
+
+
+def store_over(
+    session: Session,
+    entry: Entry,
+    found: Measurement | None,
+    actor: str,
+    now: datetime,
+    source: str,
+    reason: str = "",
+) -> Outcome:
+    """As :func:`store`, with the stored measurement of that period already looked up."""
+    if found is not None and found.value == entry.value:
+        return Outcome.UNCHANGED
+    if found is None:
+        found = Measurement(
+            indicator_id=entry.indicator.id,
+            period=entry.period.label,
+            period_end=entry.period.end,
+            value=entry.value,
+            comment=entry.comment,
+            recorded_by=actor,
+            recorded_at=now,
+            source=source,
+            revision=1,
+        )
+        session.add(found)
+        session.flush()
+        previous, outcome = None, Outcome.CREATED
+    else:
+        if not reason.strip():
+            raise ValidationError("reason", correction_needs_reason(entry, found))
+        previous, outcome = found.value, Outcome.CORRECTED
+        found.value, found.recorded_by, found.recorded_at = entry.value, actor, now
+        found.source, found.revision = source, found.revision + 1
+        found.comment = entry.comment or found.comment
+    session.add(
+        MeasurementRevision(
+            measurement_id=found.id,
+            previous_value=previous,
+            value=entry.value,
+            actor=actor,
+            at=now,
+            reason=reason.strip(),
+            source=source,
+        )
+    )
+    indicators_breaches.check(session, entry.indicator, found, now)
+    return outcome
+
+
+def correction_needs_reason(entry: Entry, found: Measurement) -> str:
+    return (
+        f"period {found.period} of '{entry.indicator.code}' already holds {_num(found.value)} "
+        f"(recorded by {found.recorded_by} on {found.recorded_at.date().isoformat()}); "
+        f"replacing it by {_num(entry.value)} is a correction: give a reason"
+    )
+
+
+def record(
+    app: Services,
+    actor: str,
+    code: str,
+    period: str,
+    value: str | float,
+    comment: str = "",
+    reason: str = "",
+) -> Outcome:
+    """Record (or correct) the value of one period, from the command line."""
+    today = app.engine.today()
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        roles = ActorRoles.for_handle(session, actor, today)
+        indicator = get(session, code)
+        if indicator.retired_on is not None:
+            raise ValidationError("indicator", f"'{code}' was retired on {indicator.retired_on}")
+        if not may_record(roles, indicator):
+            raise PermissionDenied(refusal(roles, indicator))
+        entry = Entry(indicator, _period(indicator, period, today), _value(indicator, value))
+        entry = Entry(entry.indicator, entry.period, entry.value, comment.strip())
+        outcome = store(session, entry, actor, app.engine.clock.now(), "command line", reason)
+        uow.commit()
+        return outcome
+
+
+def _period(indicator: Indicator, text: str, today: date) -> Period:
+    try:
+        return check_period(indicator, text, today)
+    except ValueError as exc:
+        raise ValidationError("period", str(exc)) from None
+
+
+def _value(indicator: Indicator, raw: str | float) -> float:
+    try:
+        return check_value(indicator, parse_number(raw))
+    except ValueError as exc:
+        raise ValidationError("value", str(exc)) from None
+
+
+def parse_number(raw: object) -> float:
+    """A number as people write it: ``91.5``, ``91,5`` (decimal comma), ``91.5 %``."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(f"{raw!r} is not a number")
+    if isinstance(raw, int | float):
+        return float(raw)
+    text = str(raw).strip().removesuffix("%").strip().replace("\u00a0", "").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{raw!r} is not a number")
+    return value
+
+
+def revisions(session: Session, code: str, period: str) -> list[MeasurementRevision]:
+    """Every value one period of an indicator took, oldest first."""
+    indicator = get(session, code)
+    measurement = session.scalar(
+        select(Measurement).filter_by(indicator_id=indicator.id, period=period.strip().upper())
+    )
+    if measurement is None:
+        raise NotFound(f"no value of '{code}' for period {period}")
+    return list(
+        session.scalars(
+            select(MeasurementRevision)
+            .filter_by(measurement_id=measurement.id)
+            .order_by(MeasurementRevision.id)
+        )
+    )

@@ -1,0 +1,1 @@
+"""The process map: the institution's processes, people and dated roles (clause 4.4)."""

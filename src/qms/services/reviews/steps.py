@@ -1,0 +1,153 @@
+"""The steps of a review after planning: gather, hold, record outputs, close (clause 9.3).
+
+Each fills what its workflow transition asks for from the data, so the values are kept
+in the trail with the transition; holding a management review freezes its pack.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from qms.bootstrap import Services
+from qms.errors import ValidationError
+from qms.models import HistoryEntry, ManagementReview, ProcessReview, ReviewKind, WorkflowRecord
+from qms.services import records
+from qms.services.reviews import data as reviews_data
+from qms.services.reviews import report as reviews_pack
+from qms.services.reviews import service as reviews
+from qms.services.reviews.decisions import review_model
+from qms.services.reviews.inputs import Section, sections
+from qms.workflow.guards import as_date
+
+
+def line(section: Section) -> str:
+    text = f"MISSING: {section.missing_reason}" if section.missing else section.summary
+    return f"{text}. Note: {section.note}" if section.note else text
+
+
+def management_inputs(built: list[Section]) -> dict[str, str]:
+    by = {s.key: s for s in built}
+    return {
+        "previous_actions_status": line(by["a"]),
+        "context_changes": line(by["b"]),
+        "performance_and_trends": "; ".join(
+            f"{by[k].clause}: {line(by[k])}" for k in ("c1", "c2", "c3", "c4", "c5", "c6", "c7")
+        ),
+        "resource_adequacy": line(by["d"]),
+        "risk_actions_effectiveness": line(by["e"]),
+        "improvement_opportunities": line(by["f"]),
+    }
+
+
+def process_inputs(built: list[Section]) -> dict[str, str]:
+    by = {s.key: s for s in built}
+    return {
+        "indicators_summary": line(by["c5"]),
+        "nonconformities_summary": line(by["c4"]),
+        "audit_results": line(by["c6"]),
+        "customer_feedback": line(by["c1"]),
+        "risks_summary": line(by["e"]),
+    }
+
+
+def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
+    """The inputs of the review, assembled from the data as of today."""
+    today = app.engine.today()
+    with app.database.reading() as session:
+        review = records.record(session, kind.value, review_id)
+        data = reviews_data.load(session, reviews.scope_of(review, kind, today))
+    return sections(data)
+
+
+def gather(app: Services, kind: ReviewKind, review_id: int, actor: str) -> HistoryEntry:
+    built = assembled(app, kind, review_id)
+    inputs = management_inputs(built) if kind == ReviewKind.MANAGEMENT else process_inputs(built)
+    return reviews.fire(app, kind, review_id, "gather_inputs", actor, inputs)
+
+
+def hold_management(
+    app: Services, review_id: int, actor: str, held_on: date, attendees: str, minutes: str
+) -> HistoryEntry:
+    """Record the review as held and freeze its pack, with its hash, in the same transaction."""
+    if held_on > app.engine.today():
+        raise ValidationError("held_on", f"{held_on} is in the future")
+    held = reviews_pack.Held(held_on, attendees.strip(), minutes.strip())
+    html = reviews_pack.render_html(app, review_id, held)
+
+    def freeze(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
+        reviews_pack.freeze(session, review_id, html, actor, app.engine.clock.now())
+
+    inputs = {"held_on": held_on, "attendees": attendees, "minutes": minutes}
+    return reviews.fire(app, ReviewKind.MANAGEMENT, review_id, "hold", actor, inputs, after=freeze)
+
+
+def record_outputs(
+    app: Services, review_id: int, actor: str, qms_changes: str = "", resource_needs: str = ""
+) -> HistoryEntry:
+    """Record the outputs (clause 9.3.3): the decisions already taken, each an action."""
+    with app.database.reading() as session:
+        taken = reviews.decisions(session, ReviewKind.MANAGEMENT, review_id)
+    if not taken:
+        raise ValidationError(
+            "decisions",
+            f"management_review #{review_id} has no decision: record each with "
+            "`qms review decide` first (clause 9.3.3)",
+        )
+    text = "; ".join(f"{d.category}: {d.title} (action #{d.action_id})" for d in taken)
+    inputs = {"decisions": text, "qms_changes": qms_changes, "resource_needs": resource_needs}
+    return reviews.fire(app, ReviewKind.MANAGEMENT, review_id, "record_outputs", actor, inputs)
+
+
+def close(app: Services, kind: ReviewKind, review_id: int, actor: str) -> HistoryEntry:
+    """Close the review and plan the next one (interval from the settings)."""
+    months = (
+        app.settings.review_interval_months
+        if kind == ReviewKind.MANAGEMENT
+        else app.settings.process_review_interval_months
+    )
+    inputs: dict[str, str] = {}
+    if kind == ReviewKind.PROCESS:
+        with app.database.reading() as session:
+            taken = reviews.decisions(session, kind, review_id)
+        text = "; ".join(f"{d.title} (action #{d.action_id})" for d in taken)
+        inputs = {"actions_decided": text} if text else {}
+
+    def plan_next(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
+        assert isinstance(record, ManagementReview | ProcessReview)
+        schedule_next(app, session, kind, record, actor, months)
+
+    return reviews.fire(app, kind, review_id, "close", actor, inputs, after=plan_next)
+
+
+def schedule_next(
+    app: Services,
+    session: Session,
+    kind: ReviewKind,
+    review: ManagementReview | ProcessReview,
+    actor: str,
+    months: int,
+) -> WorkflowRecord:
+    held_on = as_date(review.field_value("held_on")) or review.planned_on or app.engine.today()
+    planned_on = reviews.months_after(held_on, months)
+    end = planned_on.replace(day=1) - timedelta(days=1)
+    start = (review.period_end + timedelta(days=1)) if review.period_end else None
+    start = start if start is not None and start < end else reviews.default_period(planned_on)[0]
+    model = review_model(kind)
+    title = (
+        f"Management review {planned_on.year} (period ending {end.isoformat()})"
+        if kind == ReviewKind.MANAGEMENT
+        else f"Review of {review.process.code if review.process else ''} {planned_on.year}"
+    )
+    following = model(
+        title=title,
+        planned_on=planned_on,
+        period_start=start,
+        period_end=end,
+        previous_review_id=review.id,
+        process_id=review.process_id,
+        data={"period": f"{start.isoformat()} to {end.isoformat()}"},
+    )
+    app.engine.start(session, following, records.person(session, actor, "actor"))
+    return following
