@@ -35,7 +35,7 @@ from qms.models import (
     Process,
     WorkflowRecord,
 )
-from qms.services import workflow as wf
+from qms.services import shared
 from qms.workflow.definition import WorkflowDefinition
 from qms.workflow.permissions import ActorRoles
 
@@ -57,11 +57,11 @@ def actions_in_progress(app: Services, count: int) -> list[int]:
     """``count`` improvement actions of STE-02, started and approved (not timed)."""
     ids = []
     for n in range(count):
-        record = wf.start(
+        record = shared.start(
             app.database, app.engine, KIND, ACTOR, process=PROCESS, title=f"Action {n}"
         )
         for trigger in ("approve", "start"):
-            wf.fire(app.database, app.engine, KIND, record.id, trigger, ACTOR)
+            shared.fire(app.database, app.engine, KIND, record.id, trigger, ACTOR)
         ids.append(record.id)
     return ids
 
@@ -74,7 +74,7 @@ def service_fires(app: Services, ids: list[int]) -> Callable[[int], None]:
     def work(n: int) -> None:
         for record_id in itertools.islice(turn, n):
             trigger, _, inputs = CYCLE[states[record_id]]
-            entry = wf.fire(app.database, app.engine, KIND, record_id, trigger, ACTOR, inputs)
+            entry = shared.fire(app.database, app.engine, KIND, record_id, trigger, ACTOR, inputs)
             states[record_id] = entry.to_state
 
     return work

@@ -29,7 +29,7 @@ from qms.models import (
     RoleAssignment,
     WorkflowRecord,
 )
-from qms.services import workflow as wf
+from qms.services import shared
 from qms.workflow.definition import InputType, TransitionDef
 from tests.factories import LOAD_DAY, load_example, services_for
 
@@ -143,7 +143,7 @@ def _attempt(
     app: Services, kind: str, record_id: int, transition: TransitionDef, persona: str
 ) -> HistoryEntry | PermissionDenied:
     try:
-        return wf.fire(
+        return shared.fire(
             app.database,
             app.engine,
             kind,

@@ -15,7 +15,7 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import ConflictError
 from qms.models import Nonconformity, Person
-from qms.services import workflow as wf
+from qms.services import shared
 from qms.workflow import trail
 from tests.factories import load_example, services_for
 
@@ -30,7 +30,7 @@ def app(database: Database) -> Services:
 
 def _start(app: Services) -> list[int]:
     return [
-        wf.start(app.database, app.engine, "nonconformity", "ebenoit", process="TRN-04").id
+        shared.start(app.database, app.engine, "nonconformity", "ebenoit", process="TRN-04").id
         for _ in range(RECORDS)
     ]
 
@@ -79,7 +79,7 @@ def test_people_who_saw_the_same_version_one_wins(app: Services) -> None:
             seen = record.version
         barrier.wait()
         try:
-            wf.fire(
+            shared.fire(
                 app.database,
                 app.engine,
                 "nonconformity",

@@ -21,7 +21,7 @@ from qms.errors import (
     ValidationError,
 )
 from qms.models import HistoryEntry, Nonconformity, OutboxMessage, Person
-from qms.services import workflow as wf
+from qms.services import shared
 from qms.workflow import trail
 from tests.factories import load_example, services_for, snapshot
 
@@ -53,7 +53,7 @@ def app(database: Database, clock: FixedClock) -> Services:
 
 
 def new_nc(app: Services, process: str = "TRN-04") -> int:
-    record = wf.start(
+    record = shared.start(
         app.database,
         app.engine,
         "nonconformity",
@@ -66,7 +66,7 @@ def new_nc(app: Services, process: str = "TRN-04") -> int:
 
 
 def fire(app: Services, record_id: int, trigger: str, actor: str, **inputs: Any) -> HistoryEntry:
-    return wf.fire(app.database, app.engine, "nonconformity", record_id, trigger, actor, inputs)
+    return shared.fire(app.database, app.engine, "nonconformity", record_id, trigger, actor, inputs)
 
 
 def state_of(app: Services, record_id: int) -> str:
@@ -226,7 +226,7 @@ def test_stale_version_is_a_conflict(app: Services) -> None:
     nc = new_nc(app)
     fire(app, nc, "contain", "ebenoit", containment="x")
     with pytest.raises(ConflictError, match="version 2, you saw 1"):
-        wf.fire(
+        shared.fire(
             app.database,
             app.engine,
             "nonconformity",
@@ -258,12 +258,12 @@ def test_a_change_under_our_feet_rolls_back_state_history_and_outbox(app: Servic
 
 def test_available_triggers_depend_on_state_and_roles(app: Services) -> None:
     nc = new_nc(app)
-    pilot = wf.available(app.database, app.engine, "nonconformity", nc, "ebenoit")
+    pilot = shared.available(app.database, app.engine, "nonconformity", nc, "ebenoit")
     assert [a.trigger for a in pilot] == ["contain"]
     assert [i.name for i in pilot[0].inputs] == ["containment", "consequences"]
-    quality = wf.available(app.database, app.engine, "nonconformity", nc, "tbrunet")
+    quality = shared.available(app.database, app.engine, "nonconformity", nc, "tbrunet")
     assert [a.trigger for a in quality] == ["cancel"]
-    assert wf.available(app.database, app.engine, "nonconformity", nc, "sroux") == []
+    assert shared.available(app.database, app.engine, "nonconformity", nc, "sroux") == []
 
 
 def test_history_cannot_be_updated_or_deleted(app: Services, database: Database) -> None:
@@ -337,10 +337,12 @@ def test_records_keep_the_workflow_version_they_started_under(
     engine = WorkflowEngine(
         Registry({**definitions, "nonconformity": edited}), clock, app.settings.zone
     )
-    new = wf.start(app.database, engine, "nonconformity", "ebenoit", process="TRN-04").id
-    wf.fire(app.database, engine, "nonconformity", old, "contain", "ebenoit", {"containment": "x"})
+    new = shared.start(app.database, engine, "nonconformity", "ebenoit", process="TRN-04").id
+    shared.fire(
+        app.database, engine, "nonconformity", old, "contain", "ebenoit", {"containment": "x"}
+    )
     with pytest.raises(PermissionDenied, match="needs the role quality_manager"):
-        wf.fire(
+        shared.fire(
             app.database, engine, "nonconformity", new, "contain", "ebenoit", {"containment": "x"}
         )
     with app.database.reading() as session:

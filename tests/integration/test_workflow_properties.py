@@ -44,8 +44,7 @@ from qms.errors import (
     ValidationError,
 )
 from qms.models import RECORD_MODELS, HistoryEntry, OutboxMessage, Person, WorkflowRecord
-from qms.services import records
-from qms.services import workflow as wf
+from qms.services import shared
 from qms.workflow import trail
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
 from qms.workflow.guards import GUARDS, GuardContext
@@ -316,7 +315,7 @@ class WorkflowWalk(RuleBasedStateMachine):
         expected = self.expected_refusal(trigger, actor, inputs_ok, seen) or GuardFailed
         refused: QmsError | None = None
         try:
-            wf.fire(
+            shared.fire(
                 self.app.database,
                 self.app.engine,
                 self.case.kind,
@@ -416,10 +415,10 @@ def create(app: Services, case: Case, values: dict[str, Any]) -> WorkflowRecord:
     with app.database.unit_of_work() as uow:
         record = RECORD_MODELS[case.kind](title="Walked by the property tests", data={})
         if case.process is not None:
-            record.process_id = records.process(uow.session, case.process).id
+            record.process_id = shared.process(uow.session, case.process).id
         for name, value in values.items():
             record.set_field(name, value)
-        app.engine.start(uow.session, record, records.person(uow.session, "tbrunet"))
+        app.engine.start(uow.session, record, shared.person(uow.session, "tbrunet"))
         uow.commit()
         return record
 
@@ -512,13 +511,15 @@ def test_every_end_of_a_workflow_is_reached_by_people_it_offers_the_step_to(
             clock.advance(timedelta(days=30))
             actor = next(a for a in CAST if transition.trigger in offered(app, record, a))
             inputs = {i.name: plain_value(i, app.engine.today()) for i in transition.inputs}
-            wf.fire(app.database, app.engine, kind, record.id, transition.trigger, actor, inputs)
+            shared.fire(
+                app.database, app.engine, kind, record.id, transition.trigger, actor, inputs
+            )
         with app.database.reading() as session:
             assert trail.history_of(session, kind, record.id)[-1].to_state == end
 
 
 def offered(app: Services, record: WorkflowRecord, actor: str) -> list[str]:
-    found = wf.available(app.database, app.engine, record.record_kind, record.id, actor)
+    found = shared.available(app.database, app.engine, record.record_kind, record.id, actor)
     return [a.trigger for a in found]
 
 
@@ -529,12 +530,14 @@ def test_the_lead_auditor_of_the_audit_may_settle_a_dispute_about_its_finding(
     audit = create(app, CASES["internal_audit"], {"lead_auditor_id": lead, "scope": "Grading"})
     finding = create(app, CASES["audit_finding"], {"audit_id": audit.id, "lead_auditor_id": lead})
     dispute = {"dispute_reason": "The criterion does not apply"}
-    wf.fire(app.database, app.engine, "audit_finding", finding.id, "dispute", "ebenoit", dispute)
+    shared.fire(
+        app.database, app.engine, "audit_finding", finding.id, "dispute", "ebenoit", dispute
+    )
     assert "resolve_dispute" in offered(app, finding, "jmercier")
 
 
 def test_a_corrective_action_can_be_started(app: Services) -> None:
-    record = wf.start(
+    record = shared.start(
         app.database,
         app.engine,
         "improvement_action",
@@ -546,7 +549,7 @@ def test_a_corrective_action_can_be_started(app: Services) -> None:
 
 
 def test_a_date_field_given_as_text_is_stored_as_a_date(app: Services) -> None:
-    record = wf.start(
+    record = shared.start(
         app.database,
         app.engine,
         "improvement_action",
@@ -559,7 +562,7 @@ def test_a_date_field_given_as_text_is_stored_as_a_date(app: Services) -> None:
 
 def test_a_field_given_as_text_that_is_not_a_date_is_refused(app: Services) -> None:
     with pytest.raises(ValidationError, match=r"due_date: 'soon' is not a date"):
-        wf.start(
+        shared.start(
             app.database,
             app.engine,
             "improvement_action",
@@ -568,6 +571,6 @@ def test_a_field_given_as_text_that_is_not_a_date_is_refused(app: Services) -> N
             due_date="soon",
         )
     with pytest.raises(ValidationError, match="colour: not a field of improvement_action"):
-        wf.start(
+        shared.start(
             app.database, app.engine, "improvement_action", "tbrunet", process=PROCESS, colour="red"
         )

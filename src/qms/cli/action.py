@@ -116,11 +116,11 @@ def list_(app: App, /, fmt: str, **params: Any) -> None:
 def show(app: App, record_id: int) -> None:
     """Print one action with where it comes from and its history."""
     from qms.models import ImprovementAction
-    from qms.services import records
+    from qms.services import shared
     from qms.workflow import trail
 
     with app.ready_database().reading() as session:
-        found = records.record(session, "improvement_action", record_id)
+        found = shared.record(session, "improvement_action", record_id)
         assert isinstance(found, ImprovementAction)
         history = trail.history_of(session, "improvement_action", record_id)
         process = found.process.code if found.process else "-"

@@ -18,7 +18,7 @@ from qms.cli.app import App, pass_app
 def calendar(app: App, handle: str, output: str | None) -> None:
     """Print HANDLE's calendar (ICS): `qms calendar jdoe > jdoe.ics`."""
     from qms.notify import calendar as ics
-    from qms.services.records import person as find_person
+    from qms.services.shared import person as find_person
 
     base = app.settings.base_url.rstrip("/")
 

@@ -97,13 +97,13 @@ def show(app: App, record_id: int) -> None:
     from sqlalchemy import select
 
     from qms.models import ImprovementAction, Nonconformity
-    from qms.services import records
+    from qms.services import shared
     from qms.services.capa import nonconformities
     from qms.workflow import trail
 
     window = app.settings.repeat_window_months
     with app.ready_database().reading() as session:
-        found = records.record(session, "nonconformity", record_id)
+        found = shared.record(session, "nonconformity", record_id)
         assert isinstance(found, Nonconformity)
         alike = nonconformities.earlier_alike(session, found, window)
         actions = session.scalars(

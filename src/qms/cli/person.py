@@ -23,7 +23,7 @@ def person() -> None:
 def notify(app: App, handle: str, digest: str | None) -> None:
     """Show or set how HANDLE gets reminders."""
     from qms.scheduler import preferences
-    from qms.services.records import person as find_person
+    from qms.services.shared import person as find_person
 
     with app.ready_database().unit_of_work() as uow:
         if digest is None:

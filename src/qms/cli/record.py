@@ -47,10 +47,10 @@ def new(
     app: App, kind: str, actor: str, process: str | None, title: str, fields: tuple[str, ...]
 ) -> None:
     """Start a record of KIND in its workflow's initial state."""
-    from qms.services import workflow as wf
+    from qms.services import shared
 
     services = app.services
-    created = wf.start(
+    created = shared.start(
         services.database,
         services.engine,
         kind,
@@ -69,9 +69,9 @@ def new(
 @pass_app
 def triggers(app: App, kind: str, record_id: int, actor: str) -> None:
     """List what ACTOR may fire on record KIND ID now, and what each asks for."""
-    from qms.services import workflow as wf
+    from qms.services import shared
 
-    found = wf.available(app.services.database, app.services.engine, kind, record_id, actor)
+    found = shared.available(app.services.database, app.services.engine, kind, record_id, actor)
     if not found:
         click.echo(f"{actor} may fire nothing on {kind} #{record_id} now")
     for item in found:
@@ -115,7 +115,7 @@ def fire(
     Nonconformities and audits go through their own services (repeat detection; a
     report frozen and sent when issued); reviews are moved with `qms review`.
     """
-    from qms.services import workflow as wf
+    from qms.services import shared
 
     values = parse_pairs(inputs, "--input")
     if kind in ("management_review", "process_review"):
@@ -129,7 +129,7 @@ def fire(
     if special is not None:
         entry = special(services, record_id, trigger, actor, values, comment, expect_version)
     else:
-        entry = wf.fire(
+        entry = shared.fire(
             services.database,
             services.engine,
             kind,

@@ -107,13 +107,13 @@ def list_(app: App, kind: str, fmt: str) -> None:
 @pass_app
 def show(app: App, review_id: int, kind: str) -> None:
     """A review: its state, what was recorded at each step, and its decisions."""
-    from qms.services import records
+    from qms.services import shared
     from qms.services.reviews import service as reviews
     from qms.workflow import trail
 
     review_kind = _kind(kind)
     with app.ready_database().reading() as session:
-        found: Any = records.record(session, review_kind.value, review_id)
+        found: Any = shared.record(session, review_kind.value, review_id)
         taken = reviews.decisions(session, review_kind, review_id)
         actions = {d.id: d.action for d in taken}
         history = trail.history_of(session, review_kind.value, review_id)

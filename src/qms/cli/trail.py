@@ -41,11 +41,11 @@ def verify(app: App) -> None:
 @pass_app
 def show(app: App, kind: str, record_id: int, fmt: str) -> None:
     """Print the history of record KIND ID: who did what, when, with which inputs."""
-    from qms.services import records
+    from qms.services import shared
     from qms.workflow import trail as chain
 
     with app.ready_database().reading() as session:
-        record = records.record(session, kind, record_id)
+        record = shared.record(session, kind, record_id)
         rows = chain.history_of(session, kind, record_id)
         title, state = record.title, record.state
     if fmt == "json":

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from qms.models import Notification, Person
-from qms.services.capa.vocabulary import one_of
-from qms.services.records import person as find_person
+from qms.services.shared import one_of
+from qms.services.shared import person as find_person
 
 
 def set_notification(session: Session, handle: str, mode: str) -> Person:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import Answer, ChecklistItem, InternalAudit, Person, Role, TeamMember
-from qms.services import workflow
+from qms.services import shared
 from qms.services.audits.common import (
     audit,
     commit,
@@ -22,7 +22,7 @@ from qms.services.audits.common import (
     note,
     template_for,
 )
-from qms.services.capa.vocabulary import one_of
+from qms.services.shared import one_of
 
 PREPARING = ("planned", "plan_issued", "in_progress")
 
@@ -135,7 +135,7 @@ def answer(
 
 
 def _team_member(session: Session, record: InternalAudit, handle: str, today: Any) -> Person:
-    person = workflow.active_person(session, handle, "actor")
+    person = shared.active_person(session, handle, "actor")
     member = session.scalar(
         select(TeamMember.id).where(
             TeamMember.audit_id == record.id, TeamMember.person_id == person.id

@@ -24,7 +24,7 @@ from qms.models import (
     RoleAssignment,
     TeamMember,
 )
-from qms.services import workflow
+from qms.services import shared
 from qms.services.audits.common import (
     audit,
     commit,
@@ -79,7 +79,7 @@ def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
 
 
 def _auditor(session: Session, record: InternalAudit, handle: str, today: date) -> Person:
-    person = workflow.active_person(session, handle, "actor")
+    person = shared.active_person(session, handle, "actor")
     if record.state != "in_progress":
         raise ValidationError(
             "audit",
@@ -216,7 +216,7 @@ def fire(
     comment: str = "",
     expected_version: int | None = None,
 ) -> Any:
-    return workflow.fire(
+    return shared.fire(
         app.database,
         app.engine,
         "audit_finding",

@@ -26,7 +26,7 @@ from qms.models import (
     Role,
     RoleAssignment,
 )
-from qms.services import records, workflow
+from qms.services import shared
 from qms.services.audits.common import (
     AUDITS_PER_CYCLE,
     commit,
@@ -38,7 +38,8 @@ from qms.services.audits.common import (
     template_for,
 )
 from qms.services.audits.planner import Need, propose
-from qms.services.capa.vocabulary import ACTION_OPEN_WORK, months_before
+from qms.services.capa.vocabulary import ACTION_OPEN_WORK
+from qms.services.shared import months_before
 
 KIND = "audit_programme"
 DONE_STATES = ("report_issued", "follow_up", "closed")
@@ -297,7 +298,7 @@ def _check_slot(
         raise ValidationError("on", f"{on} falls in a closed period ({shown})")
     if lead is None:
         return None
-    person = workflow.active_person(session, lead, "lead")
+    person = shared.active_person(session, lead, "lead")
     if not holds_institution_role(session, person, Role.AUDITOR, on):
         raise ValidationError("lead", f"{person.name} ({lead}) is not an internal auditor on {on}")
     roles = process_roles(session, person, process, on)
@@ -334,7 +335,7 @@ def add_entry(
                 "programme",
                 f"the {cycle} programme is {programme.state}: only a draft may be edited",
             )
-        found = records.process(session, process)
+        found = shared.process(session, process)
         person = _check_slot(app, session, programme, found, on, lead)
         entry = ProgrammeEntry(
             programme_id=programme.id,
@@ -368,6 +369,6 @@ def fire(
 ) -> HistoryEntry:
     with app.database.reading() as session:
         programme_id = find(session, cycle).id
-    return workflow.fire(
+    return shared.fire(
         app.database, app.engine, KIND, programme_id, trigger, actor, inputs, comment
     )

@@ -26,7 +26,7 @@ from qms.models import (
     TeamRole,
     WorkflowRecord,
 )
-from qms.services import records, workflow
+from qms.services import shared
 from qms.services.audits import programme
 from qms.services.audits import report as audits_report
 from qms.services.audits.common import (
@@ -41,7 +41,7 @@ from qms.services.audits.common import (
     require_institution_role,
     team,
 )
-from qms.services.capa.vocabulary import one_of
+from qms.services.shared import one_of
 
 KIND = "internal_audit"
 EDITABLE_STATES = ("planned",)
@@ -70,7 +70,7 @@ def plan(app: Services, actor: str, spec: AuditPlan) -> InternalAudit:
     with app.database.unit_of_work() as uow:
         session = uow.session
         person = coordinator(session, actor, app.engine.today(), "schedule audits")
-        process = records.process(session, spec.process)
+        process = shared.process(session, spec.process)
         kind = one_of("type", spec.audit_type, AuditType)
         entry = _entry_for(session, process, spec, kind)
         start = spec.start or (entry.planned_on if entry else None)
@@ -201,7 +201,7 @@ def _assign(
     role: TeamRole,
     actor: Person,
 ) -> TeamMember:
-    person = workflow.active_person(session, handle, "auditor")
+    person = shared.active_person(session, handle, "auditor")
     day = audit_day(record, app.engine.today())
     exception = _check_impartial(session, record, person, role, day)
     member = _member(session, record, person) or TeamMember(
@@ -273,7 +273,7 @@ def approve_exception(
         today = app.engine.today()
         manager = require_institution_role(session, actor, today, Role.QUALITY_MANAGER)
         record = audit(session, audit_id)
-        person = records.person(session, handle, "auditor")
+        person = shared.person(session, handle, "auditor")
         text = (justification or "").strip()
         if len(text) < 20:
             raise ValidationError(
@@ -334,7 +334,7 @@ def fire(
         if trigger == "issue_report" and isinstance(record, InternalAudit):
             audits_report.freeze(app, session, record, entry.actor, "first issue")
 
-    return workflow.fire(
+    return shared.fire(
         app.database,
         app.engine,
         KIND,

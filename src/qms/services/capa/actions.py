@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import ValidationError
 from qms.models import HistoryEntry, ImprovementAction, Nonconformity, WorkflowRecord
-from qms.services import records, workflow
-from qms.services.capa.vocabulary import ActionKind, Origin, Priority, one_of, required_text
+from qms.services import shared
+from qms.services.capa.vocabulary import ActionKind, Origin, Priority
+from qms.services.shared import one_of, required_text
 
 KIND = "improvement_action"
 
@@ -44,8 +45,8 @@ def new(
         action = ImprovementAction(
             title=required_text("title", spec.title),
             description=spec.description.strip(),
-            process_id=records.process(session, spec.process).id,
-            owner_id=workflow.active_person(session, spec.owner, "owner").id,
+            process_id=shared.process(session, spec.process).id,
+            owner_id=shared.active_person(session, spec.owner, "owner").id,
             due_date=spec.due_date,
             kind=one_of("kind", spec.kind, ActionKind),
             priority=one_of("priority", spec.priority, Priority),
@@ -59,7 +60,7 @@ def new(
             action.nonconformity_id = _origin_nonconformity(session, spec.origin_ref).id
         return action
 
-    record = workflow.start_with(app.database, app.engine, actor, prepare)
+    record = shared.start_with(app.database, app.engine, actor, prepare)
     assert isinstance(record, ImprovementAction)
     return record
 
@@ -95,7 +96,7 @@ def fire(
     comment: str = "",
     expected_version: int | None = None,
 ) -> HistoryEntry:
-    return workflow.fire(
+    return shared.fire(
         app.database,
         app.engine,
         KIND,

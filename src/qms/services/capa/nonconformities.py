@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import ValidationError
 from qms.models import HistoryEntry, Nonconformity, WorkflowRecord
-from qms.services import records, workflow
-from qms.services.capa.vocabulary import NcSource, months_before, one_of, required_text
+from qms.services import shared
+from qms.services.capa.vocabulary import NcSource
+from qms.services.shared import months_before, one_of, required_text
 
 KIND = "nonconformity"
 
@@ -39,11 +40,11 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
         detected_on = spec.detected_on or today
         if detected_on > today:
             raise ValidationError("detected_on", f"{detected_on} is in the future")
-        detector = workflow.active_person(session, spec.detected_by or actor, "detected_by")
+        detector = shared.active_person(session, spec.detected_by or actor, "detected_by")
         return Nonconformity(
             title=required_text("title", spec.title),
             description=spec.description.strip(),
-            process_id=records.process(session, spec.process).id,
+            process_id=shared.process(session, spec.process).id,
             source=one_of("source", spec.source, NcSource),
             severity=one_of("severity", spec.severity or grades[-1], grades),
             detected_on=detected_on,
@@ -51,7 +52,7 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
             data={},
         )
 
-    record = workflow.start_with(app.database, app.engine, actor, prepare)
+    record = shared.start_with(app.database, app.engine, actor, prepare)
     assert isinstance(record, Nonconformity)
     return record
 
@@ -71,7 +72,7 @@ def fire(
         if "cause_category" in entry.inputs and isinstance(record, Nonconformity):
             flag_repeat(session, record, app.settings.repeat_window_months)
 
-    return workflow.fire(
+    return shared.fire(
         app.database,
         app.engine,
         KIND,

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
-
-from qms.errors import ValidationError
 
 
 class NcSource(enum.StrEnum):
@@ -41,28 +38,3 @@ class Origin(enum.StrEnum):
 # States in which a record is still being worked on (its due date can pass).
 ACTION_OPEN_WORK = ("proposed", "approved", "in_progress")
 NC_OPEN_WORK = ("detected", "contained", "analysed", "action_planned")
-
-
-def one_of(field: str, value: str, allowed: type[enum.StrEnum] | list[str]) -> str:
-    names = [str(v) for v in allowed]
-    if value not in names:
-        raise ValidationError(field, f"{value!r} is not one of {', '.join(names)}")
-    return value
-
-
-def required_text(field: str, value: str | None) -> str:
-    if value is None or not value.strip():
-        raise ValidationError(field, "is required")
-    return value.strip()
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day ``months`` months earlier (the last day of the month when it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    for candidate in range(day.day, 27, -1):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    return date(year, month + 1, min(day.day, 28))

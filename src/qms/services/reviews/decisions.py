@@ -26,8 +26,9 @@ from qms.models import (
     ReviewKind,
     WorkflowRecord,
 )
-from qms.services import records, workflow
-from qms.services.capa.vocabulary import ActionKind, Origin, Priority, required_text
+from qms.services import shared
+from qms.services.capa.vocabulary import ActionKind, Origin, Priority
+from qms.services.shared import required_text
 
 
 class Category(enum.StrEnum):
@@ -64,7 +65,7 @@ def build(session: Session, spec: ActionSpec, today: date) -> ImprovementAction:
         title=required_text("title", spec.title),
         description=spec.description.strip(),
         process_id=spec.process_id,
-        owner_id=workflow.active_person(session, spec.owner, "owner").id,
+        owner_id=shared.active_person(session, spec.owner, "owner").id,
         due_date=spec.due_date,
         kind=ActionKind.IMPROVEMENT,
         priority=spec.priority,
@@ -86,7 +87,7 @@ def start(
     transaction.  ``prepare`` must not add the action to the session (its workflow state
     is set by the engine first)."""
     with app.database.unit_of_work() as uow:
-        person = workflow.active_person(uow.session, actor)
+        person = shared.active_person(uow.session, actor)
         action, link = prepare(uow.session)
         app.engine.start(uow.session, action, person)
         link(uow.session, action)
@@ -123,7 +124,7 @@ def decide(
     holder: list[ReviewDecision] = []
 
     def prepare(session: Session) -> tuple[ImprovementAction, Link]:
-        review = records.record(session, kind.value, review_id)
+        review = shared.record(session, kind.value, review_id)
         _check_deciding(kind, review)
         category = _category(spec.category)
         process_id = _process_id(session, review, spec.process)
@@ -180,7 +181,7 @@ def _category(value: str) -> str:
 
 def _process_id(session: Session, review: WorkflowRecord, code: str | None) -> int:
     if code:
-        return records.process(session, code).id
+        return shared.process(session, code).id
     if review.process_id is not None:
         return review.process_id
     raise ValidationError("process", "name the process that carries the action out")

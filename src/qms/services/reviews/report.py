@@ -20,7 +20,7 @@ from qms.bootstrap import Services
 from qms.errors import TrailError
 from qms.models import ManagementReview, Organisation, ReviewKind, ReviewPack
 from qms.reporting import render
-from qms.services import records
+from qms.services import shared
 from qms.services.indicators import charts as indicators_charts
 from qms.services.indicators.service import Status
 from qms.services.reviews import data as reviews_data
@@ -50,7 +50,7 @@ class Pack:
 def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, str]:
     """The review, its data and the organisation's name: a fixed number of queries."""
     with app.database.reading() as session:
-        review = records.record(session, ReviewKind.MANAGEMENT.value, review_id)
+        review = shared.record(session, ReviewKind.MANAGEMENT.value, review_id)
         assert isinstance(review, ManagementReview)
         scope = reviews.scope_of(review, ReviewKind.MANAGEMENT, app.engine.today())
         data = reviews_data.load(session, scope)

@@ -29,11 +29,11 @@ from qms.models import (
     ReviewNote,
     WorkflowRecord,
 )
-from qms.services import records, workflow
-from qms.services.capa.vocabulary import months_before
+from qms.services import shared
 from qms.services.reviews import data as reviews_data
 from qms.services.reviews.decisions import review_model
 from qms.services.reviews.inputs import SECTION_KEYS
+from qms.services.shared import months_before
 from qms.workflow.permissions import ActorRoles
 
 OVER = ("closed", "cancelled")
@@ -66,7 +66,7 @@ def plan(app: Services, kind: ReviewKind, actor: str, spec: Plan) -> WorkflowRec
     def prepare(session: Session) -> WorkflowRecord:
         return _new_review(session, kind, actor, spec, today)
 
-    return workflow.start_with(app.database, app.engine, actor, prepare)
+    return shared.start_with(app.database, app.engine, actor, prepare)
 
 
 def _new_review(
@@ -124,7 +124,7 @@ def _check_planner(
         return None
     if not process:
         raise ValidationError("process", "say which process is reviewed")
-    process_id = records.process(session, process).id
+    process_id = shared.process(session, process).id
     held = roles.institution | roles.by_process.get(process_id, frozenset())
     if not held & {"pilot", "quality_manager"}:
         raise PermissionDenied(
@@ -168,7 +168,7 @@ def note(app: Services, review_id: int, section: str, text: str, actor: str) -> 
         raise ValidationError("text", "is required")
     today = app.engine.today()
     with app.database.unit_of_work() as uow:
-        review = records.record(uow.session, ReviewKind.MANAGEMENT.value, review_id)
+        review = shared.record(uow.session, ReviewKind.MANAGEMENT.value, review_id)
         if review.state not in ("planned", "inputs_gathered"):
             raise ValidationError(
                 "review", f"{review.reference} is {review.state}: its inputs can no longer change"
@@ -216,7 +216,7 @@ def fire(
     comment: str = "",
     after: AfterFire | None = None,
 ) -> HistoryEntry:
-    return workflow.fire(
+    return shared.fire(
         app.database,
         app.engine,
         kind.value,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import ValidationError
 from qms.models import HistoryEntry, ManagementReview, ProcessReview, ReviewKind, WorkflowRecord
-from qms.services import records
+from qms.services import shared
 from qms.services.reviews import data as reviews_data
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews import service as reviews
@@ -56,7 +56,7 @@ def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
     """The inputs of the review, assembled from the data as of today."""
     today = app.engine.today()
     with app.database.reading() as session:
-        review = records.record(session, kind.value, review_id)
+        review = shared.record(session, kind.value, review_id)
         data = reviews_data.load(session, reviews.scope_of(review, kind, today))
     return sections(data)
 
@@ -149,5 +149,5 @@ def schedule_next(
         process_id=review.process_id,
         data={"period": f"{start.isoformat()} to {end.isoformat()}"},
     )
-    app.engine.start(session, following, records.person(session, actor, "actor"))
+    app.engine.start(session, following, shared.person(session, actor, "actor"))
     return following

@@ -1,0 +1,204 @@
+"""What every capability shares: look-ups of people, processes and records; checks of
+typed values; and the generic use cases of the engine (start a record, fire a trigger, ask
+what may be fired).
+
+Each use case runs in one unit of work: all of it commits, or none of it.  Capabilities
+with rules of their own (nonconformities, audits, ...) pass a ``prepare`` step that builds
+their record, or an ``after`` step that runs in the same transaction as the fire.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from qms.db import Database
+from qms.errors import ConflictError, NotFound, ValidationError
+from qms.models import RECORD_MODELS, HistoryEntry, Person, Process, WorkflowRecord
+from qms.workflow.engine import Available, WorkflowEngine
+from qms.workflow.permissions import ActorRoles
+
+
+def person(session: Session, handle: str, field: str = "person") -> Person:
+    found = session.scalar(select(Person).where(Person.handle == handle))
+    if found is None:
+        raise ValidationError(field, f"unknown person '{handle}'")
+    return found
+
+
+def process(session: Session, code: str, field: str = "process") -> Process:
+    found = session.scalar(select(Process).where(Process.code == code))
+    if found is None:
+        raise ValidationError(field, f"unknown process '{code}'")
+    if found.retired_on is not None:
+        raise ValidationError(field, f"process '{code}' was retired on {found.retired_on}")
+    return found
+
+
+_process = process  # start() takes a ``process`` code argument that shadows the look-up
+
+
+def typed(record: WorkflowRecord, name: str, value: Any) -> Any:
+    """``value`` converted to the type of the record's column ``name`` (text from the CLI)."""
+    column = record.__table__.columns.get(name)
+    if column is None or not isinstance(value, str):
+        return value
+    python_type = column.type.python_type
+    try:
+        if python_type is date:
+            return date.fromisoformat(value)
+        if python_type is bool:
+            return value.strip().lower() in ("yes", "true", "1", "y")
+        if python_type is int:
+            return int(value)
+    except ValueError:
+        raise ValidationError(name, f"{value!r} is not a {python_type.__name__}") from None
+    return value
+
+
+def model_for(kind: str) -> type[WorkflowRecord]:
+    try:
+        return RECORD_MODELS[kind]
+    except KeyError:
+        raise ValidationError(
+            "kind", f"unknown record kind '{kind}' (known: {', '.join(sorted(RECORD_MODELS))})"
+        ) from None
+
+
+def record(session: Session, kind: str, record_id: int) -> WorkflowRecord:
+    found = session.get(model_for(kind), record_id)
+    if found is None:
+        raise NotFound(f"no {kind} #{record_id}")
+    return found
+
+
+def one_of(field: str, value: str, allowed: type[enum.StrEnum] | list[str]) -> str:
+    names = [str(v) for v in allowed]
+    if value not in names:
+        raise ValidationError(field, f"{value!r} is not one of {', '.join(names)}")
+    return value
+
+
+def required_text(field: str, value: str | None) -> str:
+    if value is None or not value.strip():
+        raise ValidationError(field, "is required")
+    return value.strip()
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the last day of the month when it is shorter)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    for candidate in range(day.day, 27, -1):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    return date(year, month + 1, min(day.day, 28))
+
+
+# The engine's use cases, for every record kind.
+
+AfterFire = Callable[[Session, WorkflowRecord, HistoryEntry], None]
+
+
+def active_person(session: Session, handle: str, field: str = "actor") -> Person:
+    found = person(session, handle, field)
+    if not found.active:
+        raise ValidationError(field, f"'{handle}' is no longer active")
+    return found
+
+
+def start(
+    database: Database,
+    engine: WorkflowEngine,
+    kind: str,
+    actor: str,
+    /,
+    *,
+    process: str | None = None,
+    title: str = "",
+    comment: str = "",
+    **fields: Any,
+) -> WorkflowRecord:
+    """Create a record of ``kind`` in its workflow's initial state; returns it (committed)."""
+
+    def prepare(session: Session) -> WorkflowRecord:
+        record = model_for(kind)(title=title, data={})
+        if process is not None:
+            record.process_id = _process(session, process).id
+        allowed = engine.registry.for_kind(kind).fields
+        for name, value in fields.items():
+            if name not in allowed:
+                raise ValidationError(
+                    name, f"not a field of {kind} (its fields: {', '.join(allowed)})"
+                )
+            record.set_field(name, typed(record, name, value))
+        return record
+
+    return start_with(database, engine, actor, prepare, comment)
+
+
+def start_with(
+    database: Database,
+    engine: WorkflowEngine,
+    actor: str,
+    prepare: Callable[[Session], WorkflowRecord],
+    comment: str = "",
+) -> WorkflowRecord:
+    """Start the record ``prepare`` builds (and checks) in the same transaction."""
+    with database.unit_of_work() as uow:
+        person = active_person(uow.session, actor)
+        record = prepare(uow.session)
+        engine.start(uow.session, record, person, comment)
+        _commit(uow.commit, record.reference)
+        return record
+
+
+def fire(
+    database: Database,
+    engine: WorkflowEngine,
+    kind: str,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: Mapping[str, Any] | None = None,
+    comment: str = "",
+    expected_version: int | None = None,
+    after: AfterFire | None = None,
+) -> HistoryEntry:
+    """Fire ``trigger`` on a record as ``actor``; returns the history row written."""
+    with database.unit_of_work() as uow:
+        session = uow.session
+        found = record(session, kind, record_id)
+        roles = ActorRoles.for_handle(session, actor, engine.today())
+        entry = engine.fire(session, found, trigger, roles, inputs, comment, expected_version)
+        if after is not None:
+            after(session, found, entry)
+        _commit(uow.commit, found.reference)
+        return entry
+
+
+def available(
+    database: Database, engine: WorkflowEngine, kind: str, record_id: int, actor: str
+) -> list[Available]:
+    with database.reading() as session:
+        found = record(session, kind, record_id)
+        return engine.available_triggers(session, found, person(session, actor, "actor"))
+
+
+def _commit(commit: Callable[[], None], reference: str) -> None:
+    try:
+        commit()
+    except (StaleDataError, IntegrityError) as exc:
+        raise ConflictError(
+            f"{reference} was changed by someone else at the same time; nothing was saved, "
+            "reload it"
+        ) from exc
