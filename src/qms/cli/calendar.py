@@ -18,6 +18,7 @@ from qms.cli.app import App, pass_app
 def calendar(app: App, handle: str, output: str | None) -> None:
     """Print HANDLE's calendar (ICS): `qms calendar jdoe > jdoe.ics`."""
     from qms.notify import calendar as ics
+    from qms.services import agenda
     from qms.services.shared import person as find_person
 
     base = app.settings.base_url.rstrip("/")
@@ -27,7 +28,7 @@ def calendar(app: App, handle: str, output: str | None) -> None:
 
     with app.ready_database().reading() as session:
         person = find_person(session, handle)
-        entries = ics.entries(session, person, app.today())
+        entries = agenda.entries(session, person, app.today())
         data = ics.feed(entries, person, link, app.clock.now(), urlsplit(base).hostname or "qms")
     if output:
         with open(output, "wb") as out:
