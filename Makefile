@@ -27,11 +27,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## make lint: ruff and mypy strict
+## make lint: ruff, mypy strict, and the layers contract (import-linter, in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench alembic
 	$(BIN)/ruff format --check src tests bench alembic
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## make bench: benchmarks, each printing ratios against a baseline measured in the same run
 bench: $(STAMP)
