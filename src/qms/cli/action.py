@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import filter_options, filters_from, fire_command
-from qms.cli.output import ask, emit, format_option, parse_date, print_trail
+from qms.cli.capa import fire_command, list_command
+from qms.cli.output import ask, emit, parse_date, print_trail
 
 LIST_COLUMNS = (
     "id",
@@ -93,21 +93,15 @@ def new(
     click.echo(f"action #{record.id} proposed, due {record.due_date}, owner {spec.owner}")
 
 
-@action.command("list")
-@filter_options("Only from this origin (nonconformity, audit_finding, ...).")
-@format_option
-@pass_app
-def list_(app: App, /, fmt: str, **params: Any) -> None:
-    """List actions by due date; --overdue for those late."""
-    from qms.services.capa import queries as register
-
-    with app.ready_database().reading() as session:
-        rows = register.actions(
-            session,
-            filters_from(params, list(app.services.registry.for_kind("improvement_action").states)),
-            app.today(),
-        )
-    emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
+action.add_command(
+    list_command(
+        "improvement_action",
+        "actions",
+        LIST_COLUMNS,
+        "Only from this origin (nonconformity, audit_finding, ...).",
+        "List actions by due date; --overdue for those late.",
+    )
+)
 
 
 @action.command()

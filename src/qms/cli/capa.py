@@ -1,4 +1,4 @@
-"""What `qms action` and `qms nc` share: list filters, fire, and record display."""
+"""What `qms action` and `qms nc` share: the list command, its filters, and fire."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.output import parse_date
+from qms.cli.output import emit, format_option, parse_date
 from qms.cli.record import parse_pairs
 from qms.errors import ValidationError
 from qms.models import HistoryEntry
@@ -53,6 +53,26 @@ def filters_from(params: dict[str, Any], states: Sequence[str] = ()) -> Filters:
         since=parse_date(params.get("since"), "since"),
         until=parse_date(params.get("until"), "until"),
     )
+
+
+def list_command(
+    kind: str, rows: str, columns: Sequence[str], origin_help: str, help_text: str
+) -> click.Command:
+    """A `list` command over the register's ``rows`` function (``qms.services.capa.queries``)
+    for the records of ``kind``, with the filters both registers take."""
+
+    @pass_app
+    def run(app: App, /, fmt: str, **params: Any) -> None:
+        from qms.services.capa import queries
+
+        states = list(app.services.registry.for_kind(kind).states)
+        with app.ready_database().reading() as session:
+            found = getattr(queries, rows)(session, filters_from(params, states), app.today())
+        emit([r.as_dict() for r in found], columns, fmt)
+
+    command: Callable[..., Any] = format_option(run)
+    command = filter_options(origin_help)(command)
+    return click.command("list", help=help_text)(command)
 
 
 fire_options = [

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import filter_options, filters_from, fire_command
-from qms.cli.output import ask, emit, format_option, parse_date, print_trail
+from qms.cli.capa import fire_command, list_command
+from qms.cli.output import ask, parse_date, print_trail
 
 LIST_COLUMNS = (
     "id",
@@ -72,21 +70,15 @@ def new(
     click.echo(f"nonconformity #{record.id} logged on {record.detected_on}, state {record.state}")
 
 
-@nc.command("list")
-@filter_options("Only from this source (complaint, internal_audit, ...).")
-@format_option
-@pass_app
-def list_(app: App, /, fmt: str, **params: Any) -> None:
-    """List nonconformities, newest first; --owner filters on who detected them."""
-    from qms.services.capa import queries as register
-
-    with app.ready_database().reading() as session:
-        rows = register.nonconformities(
-            session,
-            filters_from(params, list(app.services.registry.for_kind("nonconformity").states)),
-            app.today(),
-        )
-    emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
+nc.add_command(
+    list_command(
+        "nonconformity",
+        "nonconformities",
+        LIST_COLUMNS,
+        "Only from this source (complaint, internal_audit, ...).",
+        "List nonconformities, newest first; --owner filters on who detected them.",
+    )
+)
 
 
 @nc.command()
