@@ -12,6 +12,7 @@ from qms.db import Database
 from qms.errors import ValidationError
 from qms.models import Person, Process, Role, RoleAssignment
 from qms.services.processmap import files as processmap_file
+from qms.services.processmap import queries as processmap_queries
 from qms.services.processmap import service as processmap
 from tests.factories import LOAD_DAY, PROCESS_MAP, load_example, snapshot
 
@@ -32,7 +33,7 @@ def test_first_load_creates_the_institution(database: Database) -> None:
     assert report.changes["macro-processes created"] == 5
     with database.reading() as session:
         for process in session.scalars(select(Process)):
-            assert processmap.pilot_of(session, process, LOAD_DAY) is not None, process.code
+            assert processmap_queries.pilot_of(session, process, LOAD_DAY) is not None, process.code
 
 
 def test_loading_twice_changes_nothing(database: Database) -> None:
@@ -57,8 +58,8 @@ def test_changed_pilot_keeps_history(database: Database, tmp_path: Path) -> None
     assert report.changes["assignments opened"] == 1
     with database.reading() as session:
         trn02 = session.scalars(select(Process).where(Process.code == "TRN-02")).one()
-        before = processmap.pilot_of(session, trn02, date(2026, 8, 31))
-        after = processmap.pilot_of(session, trn02, change_day)
+        before = processmap_queries.pilot_of(session, trn02, date(2026, 8, 31))
+        after = processmap_queries.pilot_of(session, trn02, change_day)
         pilots = session.scalars(
             select(RoleAssignment)
             .where(RoleAssignment.process_id == trn02.id, RoleAssignment.role == Role.PILOT)
@@ -88,8 +89,8 @@ def test_removed_process_is_retired_and_its_roles_closed(
     with database.reading() as session:
         eco02 = session.scalars(select(Process).where(Process.code == "ECO-02")).one()
         assert eco02.retired_on == date(2026, 6, 1)
-        assert processmap.pilot_of(session, eco02, date(2026, 6, 1)) is None
-        assert processmap.pilot_of(session, eco02, date(2026, 5, 31)) is not None
+        assert processmap_queries.pilot_of(session, eco02, date(2026, 6, 1)) is None
+        assert processmap_queries.pilot_of(session, eco02, date(2026, 5, 31)) is not None
 
 
 def test_person_left_out_of_the_file_is_deactivated_not_deleted(

@@ -17,13 +17,12 @@ def demo(app: App) -> None:
     process map before calling this command.
     """
     from qms import demo as demo_data
-    from qms.services.processmap import queries as overview
-    from qms.services.processmap import service as processmap
+    from qms.services.processmap import queries as processmap
 
     today = app.today()
     loaded = demo_data.run(app.settings, app.ready_database(), today)
     with app.ready_database().reading() as session:
-        summary = overview.overview(session, today)
+        summary = processmap.overview(session, today)
         if summary.organisation is None:
             raise click.ClickException(
                 "the database holds no process map yet: run "

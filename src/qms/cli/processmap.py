@@ -73,7 +73,7 @@ def load(app: App, file: Path, as_of: date | None) -> None:
 @pass_app
 def show(app: App, on: date | None, fmt: str) -> None:
     """Print the macro-process -> process tree with each process's pilot."""
-    from qms.services.processmap import service as processmap
+    from qms.services.processmap import queries as processmap
 
     day = on or app.today()
     with app.ready_database().reading() as session:

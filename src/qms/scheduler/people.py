@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qms.models import Person, Role
-from qms.services.processmap.service import holders
+from qms.services.processmap.queries import holders
 
 
 @dataclass

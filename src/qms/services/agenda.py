@@ -21,7 +21,7 @@ from qms.models import (
 )
 from qms.notify.calendar import Entry
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK, NC_OPEN_WORK
-from qms.services.processmap.service import holders
+from qms.services.processmap.queries import holders
 
 PAST_DAYS = 90  # overdue items stay in the feed this long
 

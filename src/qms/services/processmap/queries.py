@@ -1,4 +1,7 @@
-"""A summary of what the database holds, for the demo story and for `qms status`-like views."""
+"""Read the process map back (clause 4.4): its tree, who holds which role, a summary.
+
+The summary of what the database holds is for the demo story and `qms status`-like views.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,42 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from qms.models import Base, MacroProcess, Organisation, Person, Process, RoleAssignment
-from qms.services.processmap import service as processmap
+from qms.models import Base, MacroProcess, Organisation, Person, Process, Role, RoleAssignment
+
+
+def tree(session: Session) -> list[MacroProcess]:
+    """The macro-processes with their processes, loaded in two queries."""
+    return list(
+        session.scalars(
+            select(MacroProcess)
+            .order_by(MacroProcess.position)
+            .options(selectinload(MacroProcess.processes))
+        )
+    )
+
+
+def holders(session: Session, on: date) -> list[RoleAssignment]:
+    """Every role assignment in force on ``on``, with its person."""
+    return list(
+        session.scalars(
+            select(RoleAssignment)
+            .where(RoleAssignment.valid_from <= on)
+            .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
+            .options(selectinload(RoleAssignment.person))
+        )
+    )
+
+
+def pilot_of(session: Session, process: Process, on: date) -> Person | None:
+    return session.scalar(
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.process_id == process.id, RoleAssignment.role == Role.PILOT)
+        .where(RoleAssignment.valid_from <= on)
+        .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
+    )
 
 
 @dataclass(frozen=True)
@@ -28,7 +63,7 @@ def _count(session: Session, model: type[Base]) -> int:
 
 def overview(session: Session, on: date) -> Overview:
     organisation = session.scalar(select(Organisation.name))
-    in_force = len(processmap.holders(session, on))
+    in_force = len(holders(session, on))
     return Overview(
         organisation=organisation,
         macro_processes=_count(session, MacroProcess),

@@ -1,4 +1,4 @@
-"""Load the process map into the database and read it back (clause 4.4).
+"""Load the process map into the database (clause 4.4); ``queries`` reads it back.
 
 Loading is an idempotent upsert: loading the same file twice changes nothing; a
 changed role closes the old assignment on the load date and opens a new one, so the
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from qms.errors import ValidationError
 from qms.models import MacroProcess, Organisation, Person, Process, Role, RoleAssignment
@@ -197,36 +197,3 @@ def _sync_assignments(
             RoleAssignment(person_id=person_id, role=role, process_id=process_id, valid_from=as_of)
         )
         report.count("assignments opened")
-
-
-def tree(session: Session) -> list[MacroProcess]:
-    """The macro-processes with their processes, loaded in two queries."""
-    return list(
-        session.scalars(
-            select(MacroProcess)
-            .order_by(MacroProcess.position)
-            .options(selectinload(MacroProcess.processes))
-        )
-    )
-
-
-def holders(session: Session, on: date) -> list[RoleAssignment]:
-    """Every role assignment in force on ``on``, with its person."""
-    return list(
-        session.scalars(
-            select(RoleAssignment)
-            .where(RoleAssignment.valid_from <= on)
-            .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
-            .options(selectinload(RoleAssignment.person))
-        )
-    )
-
-
-def pilot_of(session: Session, process: Process, on: date) -> Person | None:
-    return session.scalar(
-        select(Person)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.process_id == process.id, RoleAssignment.role == Role.PILOT)
-        .where(RoleAssignment.valid_from <= on)
-        .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
-    )
