@@ -15,6 +15,7 @@ from qms.errors import DefinitionError, PermissionDenied, ValidationError
 from qms.models import Measurement
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import imports as indicators_import
+from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import service as indicators
 from tests.factories import ROOT, load_example, services_for, snapshot
 
@@ -131,7 +132,7 @@ def test_a_correction_needs_a_reason_and_keeps_the_previous_value(app: Services)
     )
     assert outcome == "corrected"
     with app.database.reading() as session:
-        trail = indicators.revisions(session, "TRN-04-GRADES", "2026-09")
+        trail = indicators_queries.revisions(session, "TRN-04-GRADES", "2026-09")
     assert [(r.previous_value, r.value, r.reason) for r in trail] == [
         (None, 91.0, ""),
         (91.0, 93.0, "Two exams counted twice"),

@@ -53,12 +53,14 @@ def load(app: App, path: Path, as_of: str | None) -> None:
 @pass_app
 def list_(app: App, process: str | None, fmt: str) -> None:
     """Each indicator with its latest value, target, alert threshold, status and trend."""
+    from qms.services.indicators import queries as indicators_queries
     from qms.services.indicators import series as indicators_series
-    from qms.services.indicators import service as indicators
 
     with app.ready_database().reading() as session:
         found = [
-            i for i in indicators.in_force(session) if process is None or i.process.code == process
+            i
+            for i in indicators_queries.in_force(session)
+            if process is None or i.process.code == process
         ]
         rows = []
         for s in indicators_series.series(session, found, app.today()):
@@ -122,10 +124,10 @@ def import_(app: App, path: Path, actor: str, reason: str, dry_run: bool) -> Non
 @pass_app
 def history(app: App, code: str, period: str) -> None:
     """Every value one period took: the first entry and each correction, with who and why."""
-    from qms.services.indicators import service as indicators
+    from qms.services.indicators import queries as indicators_queries
 
     with app.ready_database().reading() as session:
-        rows = indicators.revisions(session, code, period)
+        rows = indicators_queries.revisions(session, code, period)
     for r in rows:
         when = r.at.astimezone(app.settings.zone).strftime("%Y-%m-%d %H:%M")
         before = "(new)" if r.previous_value is None else f"{r.previous_value:g}"
@@ -141,11 +143,11 @@ def history(app: App, code: str, period: str) -> None:
 def chart(app: App, code: str, output: Path, until: str | None) -> None:
     """Draw the trend chart of CODE as SVG: values, target and alert threshold, 24 periods."""
     from qms.services.indicators import charts as indicators_charts
+    from qms.services.indicators import queries as indicators_queries
     from qms.services.indicators import series as indicators_series
-    from qms.services.indicators import service as indicators
 
     with app.ready_database().reading() as session:
-        found = indicators.get(session, code)
+        found = indicators_queries.get(session, code)
         series = indicators_series.series(
             session, [found], parse_date(until, "until") or app.today()
         )

@@ -2,7 +2,7 @@
 
 Open and overdue actions and nonconformities always; indicators against their
 targets when the indicators capability is installed (its tables are read through
-``qms.models.indicators`` and ``qms.services.indicators.service``, imported on demand).
+``qms.models.indicators`` and ``qms.services.indicators.vocabulary``, imported on demand).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def indicators(session: Session, process_id: int) -> list[dict[str, Any]]:
     """Each indicator of the process with its latest value against target; [] without them."""
     try:
         from qms.models.indicators import Indicator, Measurement
-        from qms.services.indicators.service import status
+        from qms.services.indicators.vocabulary import status
     except ImportError:  # the indicators capability is not installed
         return []
     rows = []

@@ -5,16 +5,14 @@ with its row number (as a spreadsheet shows it: the header is row 1) and the rea
 unknown indicator, period outside its frequency, not a number, duplicate period, value
 not allowed.  Importing the same file again changes nothing; a row that changes a
 stored value is a correction, accepted only with a reason (kept with the previous value).
+The file itself is read by :func:`qms.services.indicators.files.read_rows`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,109 +20,12 @@ from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import DefinitionError, Problem
-from qms.models import Frequency, Indicator, Measurement
+from qms.models import Indicator, Measurement
+from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import service as indicators
+from qms.services.indicators.files import Row, period_text, read_rows
 from qms.services.indicators.service import Entry
 from qms.workflow.permissions import ActorRoles
-
-COLUMNS = ("indicator", "period", "value")
-ALIASES = {"code": "indicator", "indicator_code": "indicator", "note": "comment"}
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int
-    indicator: str
-    period: object
-    value: object
-    comment: str
-
-
-def read_rows(path: Path) -> list[Row]:
-    """The data rows of a CSV or XLSX file; a DefinitionError when the file itself is wrong."""
-    shown = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise DefinitionError([Problem(shown, 0, "give a .csv or .xlsx file")])
-    try:
-        table = list(_xlsx(path) if suffix == ".xlsx" else _csv(path))
-    except FileNotFoundError:
-        raise DefinitionError([Problem(shown, 0, "file not found")]) from None
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
-        raise DefinitionError([Problem(shown, 0, f"cannot read: {exc}")]) from exc
-    if not table:
-        raise DefinitionError([Problem(shown, 1, "the file is empty")])
-    header = [ALIASES.get(h, h) for h in (_header(c) for c in table[0])]
-    absent = [c for c in COLUMNS if c not in header]
-    if absent:
-        raise DefinitionError(
-            [
-                Problem(
-                    shown,
-                    1,
-                    f"missing column {', '.join(absent)} (columns: indicator, "
-                    "period, value, and optionally comment)",
-                )
-            ]
-        )
-    where = {name: header.index(name) for name in (*COLUMNS, "comment") if name in header}
-    return [
-        _row(number, cells, where)
-        for number, cells in enumerate(table[1:], start=2)
-        if any(c not in (None, "") for c in cells)
-    ]
-
-
-def _header(cell: object) -> str:
-    return str(cell or "").strip().lower().replace(" ", "_")
-
-
-def _row(number: int, cells: list[object], where: dict[str, int]) -> Row:
-    def cell(name: str) -> object:
-        index = where.get(name)
-        return cells[index] if index is not None and index < len(cells) else None
-
-    comment = cell("comment")
-    return Row(
-        number,
-        str(cell("indicator") or "").strip(),
-        cell("period"),
-        cell("value"),
-        "" if comment is None else str(comment).strip(),
-    )
-
-
-def _csv(path: Path) -> Iterator[list[object]]:
-    text = path.read_text(encoding="utf-8-sig")
-    dialect = "excel-semicolon" if _semicolons(text) else "excel"
-    csv.register_dialect("excel-semicolon", delimiter=";")
-    yield from csv.reader(io.StringIO(text), dialect)
-
-
-def _semicolons(text: str) -> bool:
-    first = text.split("\n", 1)[0]
-    return first.count(";") > first.count(",")
-
-
-def _xlsx(path: Path) -> Iterator[list[object]]:
-    from openpyxl import load_workbook  # imported here: only imports need it
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def period_text(raw: object, frequency: Frequency) -> str:
-    """A period cell as text; a spreadsheet may have turned 2026-03 into a date or 2026 a number."""
-    if isinstance(raw, datetime | date) and frequency == Frequency.MONTHLY:
-        return f"{raw.year}-{raw.month:02d}"
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return "" if raw is None else str(raw).strip()
 
 
 @dataclass
@@ -198,8 +99,8 @@ def _entry(row: Row, known: dict[str, Indicator], roles: ActorRoles, today: date
         raise ValueError(f"unknown indicator '{row.indicator}'")
     if indicator.retired_on is not None:
         raise ValueError(f"indicator '{indicator.code}' was retired on {indicator.retired_on}")
-    if not indicators.may_record(roles, indicator):
-        raise ValueError(indicators.refusal(roles, indicator))
+    if not indicators_queries.may_record(roles, indicator):
+        raise ValueError(indicators_queries.refusal(roles, indicator))
     period = indicators.check_period(indicator, period_text(row.period, indicator.frequency), today)
     value = indicators.check_value(indicator, indicators.parse_number(row.value))
     return Entry(indicator, period, value, row.comment)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from qms.models import Direction, Frequency, Indicator, Measurement, Person, Process
 from qms.services.indicators import periods as indicators_periods
 from qms.services.indicators.periods import Period
-from qms.services.indicators.service import Status, status
+from qms.services.indicators.vocabulary import Status, status
 
 WINDOW = 24  # periods on a trend chart
 SHOWN_AT_LEAST = 8  # periods kept when the oldest ones have no value

@@ -1,4 +1,4 @@
-"""Indicators (clause 9.1): load the file, record measurements, read values and statuses.
+"""Indicators (clause 9.1): load the file into the database, check and store measurements.
 
 Every write of a value goes through :func:`store`: a new period is a measurement, the
 same value again changes nothing, a different value is a correction that needs a reason
@@ -8,58 +8,31 @@ raises a breach proposal (``indicators_breaches``) in the same transaction.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.errors import NotFound, PermissionDenied, ValidationError
+from qms.errors import PermissionDenied, ValidationError
 from qms.models import (
-    Direction,
     Frequency,
     Indicator,
     Measurement,
     MeasurementRevision,
     Person,
     Process,
-    Topic,
 )
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import periods as indicators_periods
 from qms.services.indicators.files import IndicatorSpec, IndicatorsSpec
 from qms.services.indicators.periods import Period
+from qms.services.indicators.queries import get, may_record, refusal
+from qms.services.indicators.vocabulary import Outcome
 from qms.workflow.permissions import ActorRoles
-
-
-class Status(enum.StrEnum):
-    ON_TARGET = "on_target"
-    WATCH = "off_target"  # worse than the target, not yet past the alert threshold
-    BREACH = "alert"  # past the alert threshold
-
-
-class Outcome(enum.StrEnum):
-    CREATED = "created"
-    CORRECTED = "corrected"
-    UNCHANGED = "unchanged"
-
-
-def status(indicator: Indicator, value: float) -> Status:
-    if worse(indicator.direction, value, indicator.alert_threshold):
-        return Status.BREACH
-    if worse(indicator.direction, value, indicator.target):
-        return Status.WATCH
-    return Status.ON_TARGET
-
-
-def worse(direction: Direction, value: float, bound: float) -> bool:
-    """Whether ``value`` is worse than ``bound`` for an indicator going that way."""
-    return value < bound if direction == Direction.HIGHER else value > bound
-
 
 # --- loading the file -----------------------------------------------------------------------
 
@@ -134,49 +107,7 @@ def _refuse_frequency_change(session: Session, indicator: Indicator, frequency: 
         )
 
 
-# --- looking up ---------------------------------------------------------------------------
-
-
-def get(session: Session, code: str, field: str = "indicator") -> Indicator:
-    found = session.scalar(select(Indicator).where(Indicator.code == code))
-    if found is None:
-        raise ValidationError(field, f"unknown indicator '{code}'")
-    return found
-
-
-def in_force(session: Session) -> list[Indicator]:
-    query = (
-        select(Indicator)
-        .join(Indicator.process)
-        .options(contains_eager(Indicator.process))
-        .where(Indicator.retired_on.is_(None))
-        .order_by(Process.code, Indicator.position)
-    )
-    return list(session.scalars(query))
-
-
-def about(indicator: Indicator, topic: Topic) -> bool:
-    return topic.value in (indicator.topics or [])
-
-
 # --- recording values ---------------------------------------------------------------------
-
-
-def may_record(roles: ActorRoles, indicator: Indicator) -> bool:
-    """The indicator's owner, a pilot or correspondent of its process, or a quality manager."""
-    if indicator.owner_id == roles.actor.id and roles.actor.active:
-        return True
-    held = roles.institution | roles.by_process.get(indicator.process_id, frozenset())
-    return bool(held & {"pilot", "correspondent", "quality_manager"})
-
-
-def refusal(roles: ActorRoles, indicator: Indicator) -> str:
-    actor = roles.actor
-    return (
-        f"{actor.name} ({actor.handle}) may not record values of indicator '{indicator.code}': "
-        "that is for its owner, a pilot or correspondent of its process, or a quality "
-        "manager (clause 9.1.1)"
-    )
 
 
 def check_period(indicator: Indicator, text: str, today: date) -> Period:
@@ -347,20 +278,3 @@ def parse_number(raw: object) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{raw!r} is not a number")
     return value
-
-
-def revisions(session: Session, code: str, period: str) -> list[MeasurementRevision]:
-    """Every value one period of an indicator took, oldest first."""
-    indicator = get(session, code)
-    measurement = session.scalar(
-        select(Measurement).filter_by(indicator_id=indicator.id, period=period.strip().upper())
-    )
-    if measurement is None:
-        raise NotFound(f"no value of '{code}' for period {period}")
-    return list(
-        session.scalars(
-            select(MeasurementRevision)
-            .filter_by(measurement_id=measurement.id)
-            .order_by(MeasurementRevision.id)
-        )
-    )
