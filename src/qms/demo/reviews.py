@@ -19,6 +19,7 @@ from qms.models import Indicator, Measurement, ReviewKind, RoleAssignment
 from qms.services.capa import actions
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import files as indicators_file
+from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import service as indicators
 from qms.services.indicators.periods import Period, containing
 from qms.services.reviews import decisions as reviews_decisions
@@ -101,7 +102,7 @@ def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
 
 def _measurements(ctx: DemoContext, start: date) -> int:
     with ctx.app.database.reading() as session:
-        found = indicators.in_force(session)
+        found = indicators_queries.in_force(session)
         owners = {i.id: i.owner.handle if i.owner else QUALITY_MANAGER for i in found}
     plan: list[tuple[date, Indicator, Period, float, int]] = []
     for indicator in found:

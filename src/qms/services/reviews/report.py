@@ -22,11 +22,12 @@ from qms.models import ManagementReview, Organisation, ReviewKind, ReviewPack
 from qms.reporting import render
 from qms.services import shared
 from qms.services.indicators import charts as indicators_charts
-from qms.services.indicators.service import Status
-from qms.services.reviews import data as reviews_data
+from qms.services.indicators.vocabulary import Status
+from qms.services.reviews import queries as reviews_queries
 from qms.services.reviews import service as reviews
 from qms.services.reviews.data import ReviewData
-from qms.services.reviews.inputs import Section, indicator_table, sections
+from qms.services.reviews.inputs import sections
+from qms.services.reviews.tables import Section, indicator_table
 
 TEMPLATE = "review/pack.html.j2"
 SUMMARY_ROWS = 10
@@ -53,7 +54,7 @@ def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, s
         review = shared.record(session, ReviewKind.MANAGEMENT.value, review_id)
         assert isinstance(review, ManagementReview)
         scope = reviews.scope_of(review, ReviewKind.MANAGEMENT, app.engine.today())
-        data = reviews_data.load(session, scope)
+        data = reviews_queries.load(session, scope)
         organisation = session.scalar(select(Organisation.name)) or ""
     return review, data, organisation
 

@@ -14,11 +14,12 @@ from qms.bootstrap import Services
 from qms.errors import ValidationError
 from qms.models import HistoryEntry, ManagementReview, ProcessReview, ReviewKind, WorkflowRecord
 from qms.services import shared
-from qms.services.reviews import data as reviews_data
+from qms.services.reviews import queries as reviews_queries
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews import service as reviews
 from qms.services.reviews.decisions import review_model
-from qms.services.reviews.inputs import Section, sections
+from qms.services.reviews.inputs import sections
+from qms.services.reviews.tables import Section
 from qms.workflow.guards import as_date
 
 
@@ -57,7 +58,7 @@ def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
     today = app.engine.today()
     with app.database.reading() as session:
         review = shared.record(session, kind.value, review_id)
-        data = reviews_data.load(session, reviews.scope_of(review, kind, today))
+        data = reviews_queries.load(session, reviews.scope_of(review, kind, today))
     return sections(data)
 
 
