@@ -23,8 +23,11 @@ from qms.models import (
 from qms.services.audits import checklist as audits_checklist
 from qms.services.audits import findings as audits_findings
 from qms.services.audits import programme
+from qms.services.audits import queries as audits_queries
 from qms.services.audits import report as audits_report
 from qms.services.audits import service as audits
+from qms.services.audits import team as audits_team
+from qms.services.audits.common import programme_of
 from tests.factories import load_example, services_for, snapshot
 
 CYCLE = 2027
@@ -73,8 +76,8 @@ def running_audit(app) -> int:  # type: ignore[no-untyped-def]
 def test_the_programme_covers_every_process_and_spares_closed_periods(app) -> None:  # type: ignore[no-untyped-def]
     programme.plan(app, "grenaud", CYCLE)
     with app.database.reading() as session:
-        rows = programme.coverage(session, CYCLE)
-        entries = programme.entries(session, programme.find(session, CYCLE))
+        rows = audits_queries.coverage(session, CYCLE)
+        entries = audits_queries.entries(session, programme_of(session, CYCLE))
     assert len(rows) == 18 and all(r.planned >= 1 for r in rows)
     assert {r.process for r in rows if r.planned == 2} >= {"TRN-04", "STE-02"}
     assert all(e.planned_on.month != 8 and e.planned_on.weekday() < 5 for e in entries)
@@ -91,7 +94,7 @@ def test_a_process_with_a_major_nonconformity_last_cycle_is_audited_early(app) -
     nonconformities.new(app, "mbenali", spec)
     programme.plan(app, "cvidal", CYCLE)
     with app.database.reading() as session:
-        entries = programme.entries(session, programme.find(session, CYCLE))
+        entries = audits_queries.entries(session, programme_of(session, CYCLE))
     first = min(e.planned_on for e in entries if e.process == "RSC-03")
     reason = next(e.reason for e in entries if e.process == "RSC-03")
     assert first < date(2027, 7, 1)
@@ -101,7 +104,7 @@ def test_a_process_with_a_major_nonconformity_last_cycle_is_audited_early(app) -
 def test_only_a_draft_programme_is_edited(app) -> None:  # type: ignore[no-untyped-def]
     programme.plan(app, "cvidal", CYCLE)
     with app.database.reading() as session:
-        entry = programme.entries(session, programme.find(session, CYCLE))[0]
+        entry = audits_queries.entries(session, programme_of(session, CYCLE))[0]
     moved = programme.edit_entry(app, "cvidal", entry.id, date(2027, 2, 2), None)
     assert moved.planned_on == date(2027, 2, 2)
     with pytest.raises(ValidationError, match=r"closed period \(07-14\.\.08-31\)"):
@@ -116,7 +119,7 @@ def test_a_process_pilot_is_refused_as_auditor_naming_the_clause(app) -> None:  
     record = audits.plan(app, "cvidal", audits.AuditPlan(process="TRN-02", cycle=CYCLE))
     before = snapshot(app.database)
     with pytest.raises(ValidationError, match=r"mleclerc\) is pilot of TRN-02.*clause 9\.2\.2 c"):
-        audits.assign(app, "cvidal", record.id, "mleclerc", "lead_auditor")
+        audits_team.assign(app, "cvidal", record.id, "mleclerc", "lead_auditor")
     assert snapshot(app.database) == before
 
 
@@ -124,11 +127,11 @@ def test_an_exception_needs_a_quality_manager_and_is_in_the_trail_and_report(app
     approved_programme(app)
     record = audits.plan(app, "cvidal", audits.AuditPlan(process="TRN-04", cycle=CYCLE))
     with pytest.raises(PermissionDenied, match="not a quality manager"):
-        audits.approve_exception(app, "cvidal", record.id, "grenaud", "x" * 30)
+        audits_team.approve_exception(app, "cvidal", record.id, "grenaud", "x" * 30)
     with pytest.raises(ValidationError, match="justification"):
-        audits.approve_exception(app, "tbrunet", record.id, "grenaud", "short")
-    audits.approve_exception(app, "tbrunet", record.id, "grenaud", "The only trained auditor")
-    audits.assign(app, "cvidal", record.id, "grenaud")
+        audits_team.approve_exception(app, "tbrunet", record.id, "grenaud", "short")
+    audits_team.approve_exception(app, "tbrunet", record.id, "grenaud", "The only trained auditor")
+    audits_team.assign(app, "cvidal", record.id, "grenaud")
     with app.database.reading() as session:
         events = session.scalars(
             select(HistoryEntry.trigger)
@@ -228,7 +231,7 @@ def test_open_findings_of_the_previous_audit_are_carried_into_the_next(app) -> N
     assert audits_checklist.create(app, "cvidal", again.id, copy_previous=True) == 10
     with app.database.reading() as session:
         record = audits.audit(session, again.id)
-        carried = audits_findings.carried_over(session, record)
+        carried = audits_queries.carried_over(session, record)
         html = audits_report.html(app, session, record, None)
     assert [f.title for f in carried] == ["Old gap"]
     assert "Old gap" in html and record.previous_audit_id == audit_id
@@ -243,7 +246,7 @@ def test_checklist_answers_need_evidence_and_a_known_answer(app) -> None:  # typ
         audits_checklist.answer(app, "jcarre", audit_id, 1, "yes", "seen")
     audits_checklist.answer(app, "jcarre", audit_id, 1, "not_applicable", "No juries this year")
     with app.database.reading() as session:
-        rows = audits_checklist.rows(session, audit_id)
+        rows = audits_queries.checklist_rows(session, audit_id)
         findings = session.scalars(select(AuditFinding)).all()
     assert rows[0].answer == "not_applicable" and rows[0].answered_by == "jcarre"
     assert findings == []

@@ -116,10 +116,10 @@ def edit(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
 @pass_app
 def list_(app: App, cycle: int | None, process: str | None, fmt: str) -> None:
     """List audits in date order."""
-    from qms.services.audits import service as audits
+    from qms.services.audits import queries as audits_queries
 
     with app.ready_database().reading() as session:
-        rows = audits.rows(session, cycle, process)
+        rows = audits_queries.audit_rows(session, cycle, process)
     emit([r.as_dict() for r in rows], LIST_COLUMNS, fmt)
 
 
@@ -128,7 +128,7 @@ def list_(app: App, cycle: int | None, process: str | None, fmt: str) -> None:
 @pass_app
 def show(app: App, audit_id: int) -> None:
     """One audit: its plan, team, exceptions, findings and history."""
-    from qms.services.audits import findings as audits_findings
+    from qms.services.audits import queries as audits_queries
     from qms.services.audits import report as audits_report
     from qms.services.audits.common import audit as find
     from qms.services.audits.common import team
@@ -141,7 +141,7 @@ def show(app: App, audit_id: int) -> None:
             (e.person.handle, e.conflicting_roles, e.approved_by.handle, e.justification)
             for e in audits_report.exceptions(session, record)
         ]
-        findings = audits_findings.rows(session, audit_id)
+        findings = audits_queries.finding_rows(session, audit_id)
         history = trail.history_of(session, "internal_audit", audit_id)
         process = f"{record.process.code} {record.process.name}" if record.process else "-"
     click.echo(f"{record.reference}: {record.title}")
@@ -181,9 +181,9 @@ def show(app: App, audit_id: int) -> None:
 @pass_app
 def assign(app: App, audit_id: int, handle: str, role: str, actor: str) -> None:
     """Put HANDLE on the audit team; refused if they have a role on the process (9.2.2 c)."""
-    from qms.services.audits import service as audits
+    from qms.services.audits import team as audits_team
 
-    member = audits.assign(app.services, actor, audit_id, handle, role)
+    member = audits_team.assign(app.services, actor, audit_id, handle, role)
     click.echo(f"internal_audit #{audit_id}: {handle} assigned as {member.role.value}")
 
 
@@ -195,9 +195,9 @@ def assign(app: App, audit_id: int, handle: str, role: str, actor: str) -> None:
 @pass_app
 def exception(app: App, audit_id: int, handle: str, justification: str, actor: str) -> None:
     """Approve (as quality manager) that HANDLE audits a process they have a role on."""
-    from qms.services.audits import service as audits
+    from qms.services.audits import team as audits_team
 
-    found = audits.approve_exception(app.services, actor, audit_id, handle, justification)
+    found = audits_team.approve_exception(app.services, actor, audit_id, handle, justification)
     click.echo(
         f"internal_audit #{audit_id}: impartiality exception #{found.id} for {handle} "
         f"({found.conflicting_roles}) approved by {actor}"

@@ -81,10 +81,10 @@ def answer(app: App, audit_id: int, item: int, value: str, evidence: str, actor:
 @pass_app
 def show_checklist(app: App, audit_id: int, fmt: str) -> None:
     """The audit's checklist and its answers."""
-    from qms.services.audits import checklist as audits_checklist
+    from qms.services.audits import queries as audits_queries
 
     with app.ready_database().reading() as session:
-        rows = audits_checklist.rows(session, audit_id)
+        rows = audits_queries.checklist_rows(session, audit_id)
     emit([r.as_dict() for r in rows], CHECKLIST_COLUMNS, fmt)
 
 
@@ -126,10 +126,10 @@ def add_finding(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
 @pass_app
 def list_findings(app: App, audit_id: int, fmt: str) -> None:
     """The findings of an audit."""
-    from qms.services.audits import findings as audits_findings
+    from qms.services.audits import queries as audits_queries
 
     with app.ready_database().reading() as session:
-        rows = audits_findings.rows(session, audit_id)
+        rows = audits_queries.finding_rows(session, audit_id)
     emit([r.as_dict() for r in rows], FINDING_COLUMNS, fmt)
 
 

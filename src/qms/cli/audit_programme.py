@@ -28,10 +28,11 @@ def programme() -> None:
 def plan(app: App, cycle: int, actor: str, replace: bool) -> None:
     """Propose the cycle's programme (a draft): every process, spread over the months."""
     from qms.services.audits import programme as service
+    from qms.services.audits import queries as audits_queries
 
     record = service.plan(app.services, actor, cycle, replace)
     with app.ready_database().reading() as session:
-        rows = service.entries(session, record)
+        rows = audits_queries.entries(session, record)
     click.echo(f"{record.reference}: {len(rows)} audits planned for {cycle}, state {record.state}")
     emit([r.as_dict() for r in rows], ENTRY_COLUMNS, "table")
 
@@ -42,11 +43,12 @@ def plan(app: App, cycle: int, actor: str, replace: bool) -> None:
 @pass_app
 def show(app: App, cycle: int, fmt: str) -> None:
     """The programme's audits, in date order."""
-    from qms.services.audits import programme as service
+    from qms.services.audits import queries as audits_queries
+    from qms.services.audits.common import programme_of
 
     with app.ready_database().reading() as session:
-        record = service.find(session, cycle)
-        rows = service.entries(session, record)
+        record = programme_of(session, cycle)
+        rows = audits_queries.entries(session, record)
     if fmt == "table":
         click.echo(f"{record.reference}: {record.title}, state {record.state}")
     emit([r.as_dict() for r in rows], ENTRY_COLUMNS, fmt)
@@ -58,10 +60,10 @@ def show(app: App, cycle: int, fmt: str) -> None:
 @pass_app
 def coverage(app: App, cycle: int, fmt: str) -> None:
     """Every process: audits planned and done; exit 1 when one is not in the programme."""
-    from qms.services.audits import programme as service
+    from qms.services.audits import queries as audits_queries
 
     with app.ready_database().reading() as session:
-        rows = service.coverage(session, cycle)
+        rows = audits_queries.coverage(session, cycle)
     emit([r.as_dict() for r in rows], COVERAGE_COLUMNS, fmt)
     missing = [r.process for r in rows if r.planned == 0]
     if missing:

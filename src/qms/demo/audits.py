@@ -20,7 +20,9 @@ from qms.models import AuditProgramme
 from qms.services.audits import checklist as audits_checklist
 from qms.services.audits import findings as audits_findings
 from qms.services.audits import programme
+from qms.services.audits import queries as audits_queries
 from qms.services.audits import service as audits
+from qms.services.audits.common import programme_of
 
 CORRESPONDENT, DIRECTOR, QUALITY_MANAGER = "cvidal", "hmarchal", "tbrunet"
 RUN_AUDITS, ISSUED_REPORTS, FUTURE_AUDITS = 6, 3, 2
@@ -68,7 +70,7 @@ def run(ctx: DemoContext) -> list[str]:
     except QmsError as exc:  # e.g. a process map loaded today: nobody held a role in December
         return [f"internal audits: no {cycle} programme planned ({exc})"]
     with ctx.app.database.reading() as session:
-        entries = programme.entries(session, programme.find(session, cycle))
+        entries = audits_queries.entries(session, programme_of(session, cycle))
     past = [e for e in entries if e.planned_on + timedelta(days=20) <= ctx.today][:RUN_AUDITS]
     future = [e for e in entries if e.planned_on > ctx.today][:FUTURE_AUDITS]
     refusals: list[str] = []
@@ -111,7 +113,7 @@ def _attempt(ctx: DemoContext, day: date, step: Callable[[], object]) -> list[st
     return []
 
 
-def _plan(ctx: DemoContext, cycle: int, entry: programme.EntryRow) -> int:
+def _plan(ctx: DemoContext, cycle: int, entry: audits_queries.EntryRow) -> int:
     spec = audits.AuditPlan(
         process=entry.process,
         cycle=cycle,
@@ -128,7 +130,9 @@ def _plan(ctx: DemoContext, cycle: int, entry: programme.EntryRow) -> int:
     return audits.plan(ctx.app, CORRESPONDENT, spec).id
 
 
-def _run_audit(ctx: DemoContext, cycle: int, index: int, entry: programme.EntryRow) -> list[str]:
+def _run_audit(
+    ctx: DemoContext, cycle: int, index: int, entry: audits_queries.EntryRow
+) -> list[str]:
     day = entry.planned_on
     ctx.at(day - timedelta(days=21))
     try:

@@ -11,15 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qms.models import InternalAudit, ProgrammeEntry
-from qms.services.audits import programme
-from qms.services.audits.common import team
+from qms.services.audits.common import cycle_bounds, programme_of, team
 
 PRODID = "-//qms//internal audits//EN"
 
 
 def calendar(session: Session, cycle: int, now: datetime, base_url: str) -> bytes:
     """The programme of ``cycle`` and its audits, as an .ics file's bytes."""
-    found = programme.find(session, cycle)
+    found = programme_of(session, cycle)
     host = urlparse(base_url).hostname or "qms.invalid"
     cal = Calendar()
     cal.add("prodid", PRODID)
@@ -34,7 +33,7 @@ def calendar(session: Session, cycle: int, now: datetime, base_url: str) -> byte
     for entry in entries:
         if entry.audit is None:
             cal.add_component(_entry_event(entry, now, host))
-    start, end = programme.cycle_bounds(cycle)
+    start, end = cycle_bounds(cycle)
     audits = session.scalars(
         select(InternalAudit)
         .where(InternalAudit.planned_start.between(start, end))

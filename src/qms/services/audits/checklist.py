@@ -4,7 +4,6 @@ answered conform, not conform or not applicable, with its evidence."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,14 +13,9 @@ from qms.bootstrap import Services
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import Answer, ChecklistItem, InternalAudit, Person, Role, TeamMember
 from qms.services import shared
-from qms.services.audits.common import (
-    audit,
-    commit,
-    coordinator,
-    holds_institution_role,
-    note,
-    template_for,
-)
+from qms.services.audits.common import audit, commit, coordinator, holds_institution_role, note
+from qms.services.audits.files import template_for
+from qms.services.audits.queries import checklist_items
 from qms.services.shared import one_of
 
 PREPARING = ("planned", "plan_issued", "in_progress")
@@ -35,7 +29,7 @@ def create(app: Services, actor: str, audit_id: int, copy_previous: bool = False
         record = audit(session, audit_id)
         if record.state not in PREPARING:
             raise ValidationError("audit", f"{record.reference} is {record.state}")
-        if items(session, record.id):
+        if checklist_items(session, record.id):
             raise ValidationError("audit", f"{record.reference} already has a checklist")
         questions = _previous(session, record) if copy_previous else _template(app, record)
         for position, (clause, question) in enumerate(questions, start=1):
@@ -60,23 +54,13 @@ def _previous(session: Session, record: InternalAudit) -> list[tuple[str, str]]:
         raise ValidationError(
             "copy_previous", f"{record.reference} has no previous audit of the same process"
         )
-    found = items(session, record.previous_audit_id)
+    found = checklist_items(session, record.previous_audit_id)
     if not found:
         raise ValidationError(
             "copy_previous",
             f"the previous audit (internal_audit #{record.previous_audit_id}) has no checklist",
         )
     return [(item.clause, item.question) for item in found]
-
-
-def items(session: Session, audit_id: int) -> list[ChecklistItem]:
-    return list(
-        session.scalars(
-            select(ChecklistItem)
-            .where(ChecklistItem.audit_id == audit_id)
-            .order_by(ChecklistItem.position)
-        )
-    )
 
 
 def add_question(app: Services, actor: str, audit_id: int, clause: str, question: str) -> int:
@@ -144,30 +128,3 @@ def _team_member(session: Session, record: InternalAudit, handle: str, today: An
     if member is None and not holds_institution_role(session, person, Role.QUALITY_MANAGER, today):
         raise PermissionDenied(f"{person.name} ({handle}) is not on the team of {record.reference}")
     return person
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    position: int
-    clause: str
-    question: str
-    answer: str | None
-    evidence: str
-    answered_by: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def rows(session: Session, audit_id: int) -> list[ItemRow]:
-    return [
-        ItemRow(
-            i.position,
-            i.clause,
-            i.question,
-            i.answer.value if i.answer else None,
-            i.evidence,
-            i.answered_by.handle if i.answered_by else None,
-        )
-        for i in items(session, audit_id)
-    ]

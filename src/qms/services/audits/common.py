@@ -1,28 +1,23 @@
-"""What the audit services share: who may plan, impartiality (clause 9.2.2 c), the
-per-process audit templates under ``workflows/checklists/``, and notes in the trail."""
+"""What the audit services share: who may plan, impartiality (clause 9.2.2 c), the audit,
+the programme and the cycle a record belongs to, and notes in the trail."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from pathlib import Path
-from typing import Literal
 
-from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from qms import yamldoc
 from qms.audit_policy import FindingType, parse_due_days, parse_finding_types
 from qms.config import Settings
 from qms.db import UnitOfWork
 from qms.errors import ConfigError, ConflictError, NotFound, PermissionDenied, ValidationError
 from qms.models import (
     PROCESS_ROLES,
+    AuditProgramme,
     HistoryEntry,
     InternalAudit,
     Person,
@@ -36,9 +31,6 @@ from qms.workflow import trail
 from qms.workflow.engine import WorkflowEngine
 from qms.workflow.permissions import ActorRoles
 
-TEMPLATES_FOLDER = "checklists"
-DEFAULT_TEMPLATE = "default"
-
 
 class Importance(enum.StrEnum):
     HIGH = "high"
@@ -47,45 +39,6 @@ class Importance(enum.StrEnum):
 
 
 AUDITS_PER_CYCLE = {Importance.HIGH: 2, Importance.MEDIUM: 1, Importance.LOW: 1}
-
-
-class QuestionSpec(yamldoc.Spec):
-    clause: str = Field(min_length=1)
-    question: str = Field(min_length=1)
-
-
-class TemplateSpec(yamldoc.Spec):
-    process: str
-    importance: Literal["high", "medium", "low"]
-    questions: list[QuestionSpec] = Field(min_length=1)
-
-
-@dataclass(frozen=True)
-class Template:
-    process: str
-    importance: Importance
-    questions: tuple[tuple[str, str], ...]  # (clause, question)
-    source: str
-
-
-@cache
-def _read_template(path: Path) -> Template:
-    doc = yamldoc.load(path)
-    spec = yamldoc.parse(doc, TemplateSpec)
-    return Template(
-        spec.process,
-        Importance(spec.importance),
-        tuple((q.clause, q.question) for q in spec.questions),
-        str(path),
-    )
-
-
-def template_for(workflows_dir: Path, process_code: str) -> Template:
-    """The audit template of a process: its own file, else ``default.yaml``."""
-    folder = Path(workflows_dir) / TEMPLATES_FOLDER
-    own = folder / f"{process_code}.yaml"
-    path = own if own.exists() else folder / f"{DEFAULT_TEMPLATE}.yaml"
-    return _read_template(path.resolve())
 
 
 def finding_types(settings: Settings) -> dict[str, FindingType]:
@@ -183,6 +136,24 @@ def team(session: Session, record: InternalAudit) -> list[TeamMember]:
 
 def audit_day(record: InternalAudit, today: date) -> date:
     return record.planned_start or today
+
+
+def cycle_bounds(cycle: int) -> tuple[date, date]:
+    if not 2000 <= cycle <= 2100:
+        raise ValidationError("cycle", f"{cycle} is not a year between 2000 and 2100")
+    return date(cycle, 1, 1), date(cycle, 12, 31)
+
+
+def programme_of(session: Session, cycle: int) -> AuditProgramme:
+    found = session.scalar(select(AuditProgramme).where(AuditProgramme.cycle == cycle))
+    if found is None:
+        raise NotFound(f"no audit programme for {cycle} (plan one with `qms audit programme plan`)")
+    return found
+
+
+def active_processes(session: Session, start: date) -> list[Process]:
+    rows = session.scalars(select(Process).order_by(Process.code))
+    return [p for p in rows if p.retired_on is None or p.retired_on > start]
 
 
 def note(

@@ -35,7 +35,6 @@ from qms.services.audits.common import (
 )
 from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
 
-CLOSED_STATES = ("closed", "withdrawn", "unresolved")
 EFFECTIVENESS_DELAY = timedelta(days=30)
 
 
@@ -152,59 +151,6 @@ def _pilot(session: Session, process: Process, day: date) -> Person:
         if row.holds_on(day):
             return row.person
     raise ValidationError("process", f"{process.code} has no pilot on {day}")
-
-
-@dataclass(frozen=True)
-class FindingRow:
-    id: int
-    audit_id: int | None
-    finding_type: str
-    grade: str | None
-    state: str
-    title: str
-    criterion: str
-    evidence: str
-    nonconformity_id: int | None
-    action_id: int | None
-    action_due_date: date | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def _row(finding: AuditFinding) -> FindingRow:
-    return FindingRow(
-        finding.id,
-        finding.audit_id,
-        finding.finding_type,
-        finding.grade,
-        finding.state,
-        finding.title,
-        finding.criterion,
-        finding.evidence,
-        finding.nonconformity_id,
-        finding.action_id,
-        finding.action.due_date if finding.action else None,
-    )
-
-
-def of_audit(session: Session, audit_id: int) -> list[AuditFinding]:
-    return list(
-        session.scalars(
-            select(AuditFinding).where(AuditFinding.audit_id == audit_id).order_by(AuditFinding.id)
-        )
-    )
-
-
-def rows(session: Session, audit_id: int) -> list[FindingRow]:
-    return [_row(f) for f in of_audit(session, audit_id)]
-
-
-def carried_over(session: Session, record: InternalAudit) -> list[AuditFinding]:
-    """Findings of the previous audit of the same process that are still open."""
-    if record.previous_audit_id is None:
-        return []
-    return [f for f in of_audit(session, record.previous_audit_id) if f.state not in CLOSED_STATES]
 
 
 def fire(

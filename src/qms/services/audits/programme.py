@@ -1,10 +1,9 @@
-"""The audit programme of a cycle (clause 9.2.2 a): plan it, edit it while it is a draft,
-move it through its workflow (approved by a director), and check its coverage."""
+"""The audit programme of a cycle (clause 9.2.2 a): plan it, edit it while it is a draft and
+move it through its workflow (approved by a director); its entries and coverage are queries."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,9 +16,6 @@ from qms.errors import NotFound, ValidationError
 from qms.models import (
     AuditProgramme,
     HistoryEntry,
-    ImprovementAction,
-    InternalAudit,
-    Nonconformity,
     Person,
     Process,
     ProgrammeEntry,
@@ -29,33 +25,22 @@ from qms.models import (
 from qms.services import shared
 from qms.services.audits.common import (
     AUDITS_PER_CYCLE,
+    active_processes,
     commit,
     conflict_message,
     coordinator,
+    cycle_bounds,
     holds_institution_role,
     note,
     process_roles,
-    template_for,
+    programme_of,
 )
+from qms.services.audits.files import template_for
 from qms.services.audits.planner import Need, propose
-from qms.services.capa.vocabulary import ACTION_OPEN_WORK
+from qms.services.audits.queries import previous_results
 from qms.services.shared import months_before
 
 KIND = "audit_programme"
-DONE_STATES = ("report_issued", "follow_up", "closed")
-
-
-def cycle_bounds(cycle: int) -> tuple[date, date]:
-    if not 2000 <= cycle <= 2100:
-        raise ValidationError("cycle", f"{cycle} is not a year between 2000 and 2100")
-    return date(cycle, 1, 1), date(cycle, 12, 31)
-
-
-def find(session: Session, cycle: int) -> AuditProgramme:
-    found = session.scalar(select(AuditProgramme).where(AuditProgramme.cycle == cycle))
-    if found is None:
-        raise NotFound(f"no audit programme for {cycle} (plan one with `qms audit programme plan`)")
-    return found
 
 
 def plan(app: Services, actor: str, cycle: int, replace: bool = False) -> AuditProgramme:
@@ -112,7 +97,7 @@ def _existing_draft(session: Session, cycle: int, replace: bool) -> AuditProgram
 
 def _propose(app: Services, session: Session, start: date, end: date) -> list[ProgrammeEntry]:
     settings = app.settings
-    processes = _active_processes(session, start)
+    processes = active_processes(session, start)
     needs = [_need(app, session, p, start) for p in processes]
     auditors = _auditors(session, start)
     by_code = {p.code: p for p in processes}
@@ -141,11 +126,6 @@ def _propose(app: Services, session: Session, start: date, end: date) -> list[Pr
     ]
 
 
-def _active_processes(session: Session, start: date) -> list[Process]:
-    rows = session.scalars(select(Process).order_by(Process.code))
-    return [p for p in rows if p.retired_on is None or p.retired_on > start]
-
-
 def _auditors(session: Session, day: date) -> list[Person]:
     rows = session.scalars(
         select(Person)
@@ -166,107 +146,6 @@ def _need(app: Services, session: Session, process: Process, start: date) -> Nee
     months = app.settings.audit_reaudit_months
     deadline = months_before(start, -months)
     return Need(process.code, count, deadline, f"{reason}; {previous}: within {months} months")
-
-
-def previous_results(app: Services, session: Session, process: Process, start: date) -> str | None:
-    """Why a process must be audited early: a major NC or an overdue corrective action."""
-    prev_start, prev_end = months_before(start, 12), date(start.year - 1, 12, 31)
-    worst = app.settings.severities[0]
-    major = session.scalar(
-        select(Nonconformity.id).where(
-            Nonconformity.process_id == process.id,
-            Nonconformity.severity == worst,
-            Nonconformity.detected_on.between(prev_start, prev_end),
-            Nonconformity.state != "cancelled",
-        )
-    )
-    if major is not None:
-        return f"{worst} nonconformity #{major} in {start.year - 1}"
-    late = session.scalar(
-        select(ImprovementAction.id).where(
-            ImprovementAction.process_id == process.id,
-            ImprovementAction.kind == "corrective",
-            ImprovementAction.due_date.between(prev_start, prev_end),
-            ImprovementAction.state.in_(ACTION_OPEN_WORK),
-        )
-    )
-    return None if late is None else f"corrective action #{late} overdue since {start.year - 1}"
-
-
-@dataclass(frozen=True)
-class EntryRow:
-    id: int
-    process: str
-    process_name: str
-    planned_on: date
-    lead_auditor: str | None
-    reason: str
-    audit_id: int | None
-    audit_state: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "month": self.planned_on.strftime("%Y-%m")}
-
-
-def entries(session: Session, programme: AuditProgramme) -> list[EntryRow]:
-    rows = session.scalars(
-        select(ProgrammeEntry)
-        .where(ProgrammeEntry.programme_id == programme.id)
-        .order_by(ProgrammeEntry.planned_on, ProgrammeEntry.id)
-    )
-    return [
-        EntryRow(
-            e.id,
-            e.process.code,
-            e.process.name,
-            e.planned_on,
-            e.lead_auditor.handle if e.lead_auditor else None,
-            e.reason,
-            e.audit_id,
-            e.audit.state if e.audit else None,
-        )
-        for e in rows
-    ]
-
-
-@dataclass(frozen=True)
-class Coverage:
-    process: str
-    name: str
-    planned: int
-    audited: int
-
-    @property
-    def status(self) -> str:
-        if self.planned == 0:
-            return "NOT IN PROGRAMME"
-        return "audited" if self.audited else "planned"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "status": self.status}
-
-
-def coverage(session: Session, cycle: int) -> list[Coverage]:
-    """Every process active in the cycle: audits planned and audits done (report issued)."""
-    start, end = cycle_bounds(cycle)
-    programme = find(session, cycle)
-    rows = entries(session, programme)
-    audits = session.scalars(
-        select(InternalAudit).where(
-            InternalAudit.planned_start.between(start, end),
-            InternalAudit.state.in_(DONE_STATES),
-        )
-    )
-    done = [a.process.code for a in audits if a.process is not None]
-    return [
-        Coverage(
-            p.code,
-            p.name,
-            sum(r.process == p.code for r in rows),
-            done.count(p.code),
-        )
-        for p in _active_processes(session, start)
-    ]
 
 
 def _draft_entry(session: Session, entry_id: int) -> ProgrammeEntry:
@@ -329,7 +208,7 @@ def add_entry(
     with app.database.unit_of_work() as uow:
         session = uow.session
         coordinator(session, actor, app.engine.today(), "edit the audit programme")
-        programme = find(session, cycle)
+        programme = programme_of(session, cycle)
         if programme.state != "draft":
             raise ValidationError(
                 "programme",
@@ -368,7 +247,7 @@ def fire(
     comment: str = "",
 ) -> HistoryEntry:
     with app.database.reading() as session:
-        programme_id = find(session, cycle).id
+        programme_id = programme_of(session, cycle).id
     return shared.fire(
         app.database, app.engine, KIND, programme_id, trigger, actor, inputs, comment
     )

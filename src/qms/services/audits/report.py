@@ -28,8 +28,6 @@ from qms.models import (
     RoleAssignment,
 )
 from qms.reporting.render import content_hash, html_to_pdf, render
-from qms.services.audits import checklist as audits_checklist
-from qms.services.audits import findings as audits_findings
 from qms.services.audits.common import (
     audit,
     commit,
@@ -37,6 +35,7 @@ from qms.services.audits.common import (
     require_institution_role,
     team,
 )
+from qms.services.audits.queries import carried_over, checklist_items, findings_of
 
 TEMPLATE = "audit/report.html"
 STYLESHEETS = ("base.css", "audit/report.css")
@@ -199,7 +198,7 @@ def _context(
     app: Services, session: Session, record: InternalAudit, issue: Issue | None
 ) -> dict[str, Any]:
     organisation = session.scalar(select(Organisation).limit(1))
-    items = audits_checklist.items(session, record.id)
+    items = checklist_items(session, record.id)
     day = record.planned_start or app.engine.today()
     return {
         "css": _stylesheets(app),
@@ -213,7 +212,7 @@ def _context(
         "groups": _grouped(app, session, record),
         "checklist": items,
         "answered": _answer_counts(items),
-        "carried": audits_findings.carried_over(session, record),
+        "carried": carried_over(session, record),
         "disagreements": _disagreements(session, record),
         "exceptions": exceptions(session, record),
         "recipients": recipients(session, record, day),
@@ -268,7 +267,7 @@ def _data(record: InternalAudit) -> dict[str, str]:
 
 
 def _grouped(app: Services, session: Session, record: InternalAudit) -> list[dict[str, Any]]:
-    findings = audits_findings.of_audit(session, record.id)
+    findings = findings_of(session, record.id)
     order = list(finding_types(app.settings))
     order += sorted({f.finding_type for f in findings} - set(order))
     return [
@@ -289,11 +288,7 @@ def _answer_counts(items: list[Any]) -> dict[str, int]:
 
 
 def _disagreements(session: Session, record: InternalAudit) -> list[AuditFinding]:
-    return [
-        f
-        for f in audits_findings.of_audit(session, record.id)
-        if f.state in ("disputed", "unresolved")
-    ]
+    return [f for f in findings_of(session, record.id) if f.state in ("disputed", "unresolved")]
 
 
 def exceptions(session: Session, record: InternalAudit) -> list[ImpartialityException]:

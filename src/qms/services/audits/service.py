@@ -1,5 +1,5 @@
-"""Internal audits (clause 9.2): schedule one from the programme, set its plan, assign an
-impartial team (clause 9.2.2 c) and move it through its workflow."""
+"""Internal audits (clause 9.2): schedule one from the programme with its lead auditor, set
+its plan and move it through its workflow; the rest of its team is assigned in ``team``."""
 
 from __future__ import annotations
 
@@ -16,37 +16,20 @@ from qms.errors import ValidationError
 from qms.models import (
     AuditType,
     HistoryEntry,
-    ImpartialityException,
     InternalAudit,
-    Person,
     Process,
     ProgrammeEntry,
-    Role,
-    TeamMember,
     TeamRole,
     WorkflowRecord,
 )
 from qms.services import shared
-from qms.services.audits import programme
 from qms.services.audits import report as audits_report
-from qms.services.audits.common import (
-    audit,
-    audit_day,
-    commit,
-    conflict_message,
-    coordinator,
-    holds_institution_role,
-    note,
-    process_roles,
-    require_institution_role,
-    team,
-)
+from qms.services.audits.common import audit, commit, coordinator, note, programme_of
+from qms.services.audits.team import add_member
 from qms.services.shared import one_of
 
 KIND = "internal_audit"
 EDITABLE_STATES = ("planned",)
-TEAM_STATES = ("planned", "plan_issued")
-AUDITING_ROLES = (TeamRole.LEAD_AUDITOR, TeamRole.AUDITOR)
 
 
 @dataclass(frozen=True)
@@ -86,7 +69,7 @@ def plan(app: Services, actor: str, spec: AuditPlan) -> InternalAudit:
             entry.audit_id = record.id
         lead = spec.lead or (entry.lead_auditor.handle if entry and entry.lead_auditor else None)
         if lead is not None:
-            _assign(app, session, record, lead, TeamRole.LEAD_AUDITOR, person)
+            add_member(app, session, record, lead, TeamRole.LEAD_AUDITOR, person)
         session.refresh(record, ["lead_auditor", "process"])  # readable after the commit
         commit(uow, record.reference)
         return record
@@ -99,7 +82,7 @@ def _entry_for(
         return None
     if spec.cycle is None:
         raise ValidationError("cycle", "an internal audit is planned in a cycle's programme")
-    found = programme.find(session, spec.cycle)
+    found = programme_of(session, spec.cycle)
     if found.state not in ("approved", "in_effect"):
         raise ValidationError(
             "cycle",
@@ -176,142 +159,6 @@ def edit(app: Services, actor: str, audit_id: int, details: Mapping[str, str]) -
         return record
 
 
-def assign(
-    app: Services, actor: str, audit_id: int, handle: str, role: str = TeamRole.AUDITOR
-) -> TeamMember:
-    """Put a person on the audit team; an auditor with a role on the process is refused."""
-    with app.database.unit_of_work() as uow:
-        session = uow.session
-        person = coordinator(session, actor, app.engine.today(), "assign auditors")
-        record = audit(session, audit_id)
-        if record.state not in TEAM_STATES:
-            raise ValidationError("audit", f"{record.reference} is {record.state}: its team is set")
-        member = _assign(
-            app, session, record, handle, TeamRole(one_of("role", role, TeamRole)), person
-        )
-        commit(uow, record.reference)
-        return member
-
-
-def _assign(
-    app: Services,
-    session: Session,
-    record: InternalAudit,
-    handle: str,
-    role: TeamRole,
-    actor: Person,
-) -> TeamMember:
-    person = shared.active_person(session, handle, "auditor")
-    day = audit_day(record, app.engine.today())
-    exception = _check_impartial(session, record, person, role, day)
-    member = _member(session, record, person) or TeamMember(
-        audit_id=record.id, person_id=person.id, added_by=actor.handle
-    )
-    member.role, member.added_at = role, app.engine.clock.now()
-    session.add(member)
-    if role == TeamRole.LEAD_AUDITOR:
-        _demote_lead(session, record, person)
-        record.lead_auditor_id = person.id
-    inputs: dict[str, object] = {"auditor": handle, "role": role.value}
-    if exception is not None:
-        inputs["impartiality_exception"] = exception.id
-    note(session, app.engine, record, "assign_auditor", actor, inputs)
-    session.flush()
-    return member
-
-
-def _check_impartial(
-    session: Session, record: InternalAudit, person: Person, role: TeamRole, day: date
-) -> ImpartialityException | None:
-    if role not in AUDITING_ROLES:
-        return None
-    if not holds_institution_role(session, person, Role.AUDITOR, day):
-        raise ValidationError(
-            "auditor", f"{person.name} ({person.handle}) is not an internal auditor on {day}"
-        )
-    assert record.process is not None
-    roles = process_roles(session, person, record.process, day)
-    if not roles:
-        return None
-    exception = _exception(session, record, person)
-    if exception is None:
-        raise ValidationError("auditor", conflict_message(person, record.process, roles, day))
-    return exception
-
-
-def _member(session: Session, record: InternalAudit, person: Person) -> TeamMember | None:
-    return session.scalar(
-        select(TeamMember).where(
-            TeamMember.audit_id == record.id, TeamMember.person_id == person.id
-        )
-    )
-
-
-def _demote_lead(session: Session, record: InternalAudit, new_lead: Person) -> None:
-    for member in team(session, record):
-        if member.role == TeamRole.LEAD_AUDITOR and member.person_id != new_lead.id:
-            member.role = TeamRole.AUDITOR
-
-
-def _exception(
-    session: Session, record: InternalAudit, person: Person
-) -> ImpartialityException | None:
-    return session.scalar(
-        select(ImpartialityException).where(
-            ImpartialityException.audit_id == record.id,
-            ImpartialityException.person_id == person.id,
-        )
-    )
-
-
-def approve_exception(
-    app: Services, actor: str, audit_id: int, handle: str, justification: str
-) -> ImpartialityException:
-    """A quality manager allows an auditor with a role on the process to audit it (9.2.2 c)."""
-    with app.database.unit_of_work() as uow:
-        session = uow.session
-        today = app.engine.today()
-        manager = require_institution_role(session, actor, today, Role.QUALITY_MANAGER)
-        record = audit(session, audit_id)
-        person = shared.person(session, handle, "auditor")
-        text = (justification or "").strip()
-        if len(text) < 20:
-            raise ValidationError(
-                "justification", "write why no impartial auditor can do it (20 characters or more)"
-            )
-        assert record.process is not None
-        roles = process_roles(session, person, record.process, audit_day(record, today))
-        if not roles:
-            raise ValidationError(
-                "auditor",
-                f"{person.name} ({handle}) has no role on {record.process.code}: "
-                "no exception is needed",
-            )
-        if _exception(session, record, person) is not None:
-            raise ValidationError("auditor", f"an exception for {handle} is already recorded")
-        exception = ImpartialityException(
-            audit_id=record.id,
-            person_id=person.id,
-            conflicting_roles=", ".join(roles),
-            justification=text,
-            approved_by_id=manager.id,
-            approved_at=app.engine.clock.now(),
-        )
-        session.add(exception)
-        session.flush()
-        note(
-            session,
-            app.engine,
-            record,
-            "approve_impartiality_exception",
-            manager,
-            {"auditor": handle, "conflicting_roles": exception.conflicting_roles},
-            text,
-        )
-        commit(uow, record.reference)
-        return exception
-
-
 def fire(
     app: Services,
     audit_id: int,
@@ -346,42 +193,3 @@ def fire(
         expected_version,
         after,
     )
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    id: int
-    process: str
-    audit_type: str
-    state: str
-    planned_start: date | None
-    planned_end: date | None
-    lead_auditor: str | None
-    title: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def rows(session: Session, cycle: int | None = None, process: str | None = None) -> list[AuditRow]:
-    query = select(InternalAudit).order_by(InternalAudit.planned_start, InternalAudit.id)
-    if cycle is not None:
-        start, end = programme.cycle_bounds(cycle)
-        query = query.where(InternalAudit.planned_start.between(start, end))
-    if process is not None:
-        query = query.join(Process, Process.id == InternalAudit.process_id).where(
-            Process.code == process
-        )
-    return [
-        AuditRow(
-            a.id,
-            a.process.code if a.process else "-",
-            a.audit_type,
-            a.state,
-            a.planned_start,
-            a.planned_end,
-            a.lead_auditor.handle if a.lead_auditor else None,
-            a.title,
-        )
-        for a in session.scalars(query)
-    ]
