@@ -20,6 +20,7 @@ from qms.models import (
     OutboxMessage,
     ReportRevision,
 )
+from qms.services import shared
 from qms.services.audits import checklist as audits_checklist
 from qms.services.audits import findings as audits_findings
 from qms.services.audits import programme
@@ -209,7 +210,15 @@ def test_an_issued_report_is_frozen_queued_by_email_and_revised_on_change(app) -
     assert mail.payload["reference"] == "internal_audit #1" and "subject" in mail.payload
     with pytest.raises(ValidationError, match="nothing changed since revision 1"):
         audits_report.revise(app, "tbrunet", audit_id, "again")
-    audits_findings.fire(app, finding.id, "dispute", "ebenoit", {"dispute_reason": "Not ours"})
+    shared.fire(
+        app.database,
+        app.engine,
+        "audit_finding",
+        finding.id,
+        "dispute",
+        "ebenoit",
+        {"dispute_reason": "Not ours"},
+    )
     second = audits_report.revise(app, "tbrunet", audit_id, "the pilot disputes a finding")
     with app.database.reading() as session:
         kept = audits_report.stored(session, audit_id, 1)

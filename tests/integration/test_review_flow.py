@@ -12,6 +12,7 @@ from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import PermissionDenied, TrailError, ValidationError
 from qms.models import ImprovementAction, ManagementReview, ProcessReview, ReviewKind, ReviewPack
+from qms.services import shared
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import service as indicators
 from qms.services.reviews import decisions as reviews_decisions
@@ -175,16 +176,18 @@ def test_a_process_review_by_its_pilot_with_prefilled_inputs(app: Services) -> N
         "3 indicators: 0 on target, 0 off target, 1 past their alert threshold, 2 without value"
     )
     with pytest.raises(ValidationError, match=r"evaluation: required by .hold."):
-        reviews.fire(
-            app,
+        shared.fire(
+            app.database,
+            app.engine,
             kind,
             review.id,
             "hold",
             "ebenoit",
             {"held_on": TODAY, "evaluation": "", "intended_results_met": "yes"},
         )
-    reviews.fire(
-        app,
+    shared.fire(
+        app.database,
+        app.engine,
         kind,
         review.id,
         "hold",

@@ -145,9 +145,9 @@ def show(app: App, record_id: int) -> None:
 
 action.add_command(
     fire_command(
-        "action",
-        "qms.services.capa.actions",
+        "improvement_action",
         "Fire TRIGGER on action RECORD_ID (see `qms record triggers improvement_action ID`).",
+        name="action",
     )
 )
 

@@ -207,7 +207,7 @@ def exception(app: App, audit_id: int, handle: str, justification: str, actor: s
 audit.add_command(
     fire_command(
         "internal_audit",
-        "qms.services.audits.service",
         "Fire TRIGGER on audit RECORD_ID (issue_plan, start, draft_report, issue_report, ...).",
+        service="qms.services.audits.service",
     )
 )

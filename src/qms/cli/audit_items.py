@@ -136,7 +136,6 @@ def list_findings(app: App, audit_id: int, fmt: str) -> None:
 finding.add_command(
     fire_command(
         "audit_finding",
-        "qms.services.audits.findings",
         "Fire TRIGGER on finding RECORD_ID (acknowledge, dispute, plan_action, verify, ...).",
     )
 )

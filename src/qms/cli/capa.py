@@ -95,9 +95,15 @@ fire_options = [
 ]
 
 
-def fire_command(kind: str, service: str, help_text: str) -> click.Command:
-    """A `fire` command for one record kind, firing through ``service``'s ``fire`` function
-    (``fire(services, record_id, trigger, actor, inputs, comment, expected_version)``)."""
+def fire_command(
+    kind: str, help_text: str, *, service: str | None = None, name: str | None = None
+) -> click.Command:
+    """A `fire` command for records of ``kind``, printed as ``name`` (default: the kind).
+
+    A capability whose transitions carry a rule of their own passes its ``service``
+    module, whose ``fire(services, record_id, trigger, actor, inputs, comment,
+    expected_version)`` is called; the others fire through the engine's generic use case.
+    """
 
     @pass_app
     def run(
@@ -109,18 +115,21 @@ def fire_command(kind: str, service: str, help_text: str) -> click.Command:
         comment: str,
         expect_version: int | None,
     ) -> None:
-        fire = importlib.import_module(service).fire
-        entry: HistoryEntry = fire(
-            app.services,
-            record_id,
-            trigger,
-            actor,
-            parse_pairs(inputs, "--input"),
-            comment,
-            expect_version,
-        )
+        values = parse_pairs(inputs, "--input")
+        entry: HistoryEntry
+        if service is None:
+            from qms.services import shared
+
+            services = app.services
+            entry = shared.fire(
+                services.database, services.engine, kind, record_id, trigger, actor,
+                values, comment, expect_version,
+            )  # fmt: skip
+        else:
+            fire = importlib.import_module(service).fire
+            entry = fire(app.services, record_id, trigger, actor, values, comment, expect_version)
         click.echo(
-            f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
+            f"{name or kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
             f"('{trigger}' by {actor}, trail row {entry.id})"
         )
 

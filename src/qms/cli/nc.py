@@ -136,7 +136,7 @@ def show(app: App, record_id: int) -> None:
 nc.add_command(
     fire_command(
         "nonconformity",
-        "qms.services.capa.nonconformities",
         "Fire TRIGGER on nonconformity RECORD_ID (see `qms record triggers nonconformity ID`).",
+        service="qms.services.capa.nonconformities",
     )
 )

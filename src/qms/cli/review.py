@@ -205,7 +205,7 @@ def hold(
 ) -> None:
     """Record that the review was held; a management review's pack is frozen with its hash."""
     from qms.models import ReviewKind
-    from qms.services.reviews import service as reviews
+    from qms.services import shared
     from qms.services.reviews import steps as reviews_steps
 
     day = _date(held_on, "held_on")
@@ -221,7 +221,15 @@ def hold(
         "evaluation": evaluation,
         "intended_results_met": results_met,
     }
-    entry = reviews.fire(app.services, ReviewKind.PROCESS, review_id, "hold", actor, inputs)
+    entry = shared.fire(
+        app.services.database,
+        app.services.engine,
+        ReviewKind.PROCESS,
+        review_id,
+        "hold",
+        actor,
+        inputs,
+    )
     click.echo(f"process_review #{review_id}: {entry.from_state} -> {entry.to_state}")
 
 

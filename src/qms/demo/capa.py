@@ -18,6 +18,7 @@ from qms.demo import DemoContext
 from qms.demo.capa_story import IDEAS, PROBLEMS, QUALITY_MANAGER, Problem
 from qms.errors import QmsError
 from qms.models import Nonconformity, Role
+from qms.services import shared
 from qms.services.capa import actions, nonconformities
 from qms.services.capa.actions import NewAction
 from qms.services.capa.nonconformities import NewNonconformity
@@ -279,4 +280,6 @@ def _idea(
 def _fire_action(
     ctx: DemoContext, action_id: int, trigger: str, actor: str, inputs: dict[str, str]
 ) -> None:
-    actions.fire(ctx.app, action_id, trigger, actor, inputs)
+    shared.fire(
+        ctx.app.database, ctx.app.engine, "improvement_action", action_id, trigger, actor, inputs
+    )

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from qms.demo import DemoContext
 from qms.models import Indicator, Measurement, ReviewKind, RoleAssignment
-from qms.services.capa import actions
+from qms.services import shared
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import queries as indicators_queries
@@ -182,7 +182,9 @@ def _process_review(ctx: DemoContext) -> int:
         "student complaints rose after the exam period.",
         "intended_results_met": "partly",
     }
-    reviews.fire(ctx.app, ReviewKind.PROCESS, review.id, "hold", "ebenoit", inputs)
+    shared.fire(
+        ctx.app.database, ctx.app.engine, ReviewKind.PROCESS, review.id, "hold", "ebenoit", inputs
+    )
     answer = Decision(
         "Answer every written complaint within 10 days", "grenaud", day + timedelta(days=60)
     )
@@ -256,7 +258,15 @@ def _follow_first_decision(ctx: DemoContext, review_id: int, day: date) -> None:
     ]
     for offset, (trigger, inputs) in enumerate(steps):
         ctx.at(day + timedelta(days=offset * 7))
-        actions.fire(ctx.app, first.action_id, trigger, QUALITY_MANAGER, inputs)
+        shared.fire(
+            ctx.app.database,
+            ctx.app.engine,
+            "improvement_action",
+            first.action_id,
+            trigger,
+            QUALITY_MANAGER,
+            inputs,
+        )
 
 
 def _management_review(ctx: DemoContext, previous: int) -> int:

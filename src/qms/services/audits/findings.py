@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -151,25 +150,3 @@ def _pilot(session: Session, process: Process, day: date) -> Person:
         if row.holds_on(day):
             return row.person
     raise ValidationError("process", f"{process.code} has no pilot on {day}")
-
-
-def fire(
-    app: Services,
-    finding_id: int,
-    trigger: str,
-    actor: str,
-    inputs: dict[str, Any] | None = None,
-    comment: str = "",
-    expected_version: int | None = None,
-) -> Any:
-    return shared.fire(
-        app.database,
-        app.engine,
-        "audit_finding",
-        finding_id,
-        trigger,
-        actor,
-        inputs,
-        comment,
-        expected_version,
-    )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import ValidationError
-from qms.models import HistoryEntry, ImprovementAction, Nonconformity, WorkflowRecord
+from qms.models import ImprovementAction, Nonconformity, WorkflowRecord
 from qms.services import shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
 from qms.services.shared import one_of, required_text
@@ -85,25 +83,3 @@ def _origin_nonconformity(session: Session, ref: str) -> Nonconformity:
     if found is None:
         raise ValidationError("origin_ref", f"no nonconformity #{number}")
     return found
-
-
-def fire(
-    app: Services,
-    record_id: int,
-    trigger: str,
-    actor: str,
-    inputs: Mapping[str, Any] | None = None,
-    comment: str = "",
-    expected_version: int | None = None,
-) -> HistoryEntry:
-    return shared.fire(
-        app.database,
-        app.engine,
-        KIND,
-        record_id,
-        trigger,
-        actor,
-        inputs,
-        comment,
-        expected_version,
-    )

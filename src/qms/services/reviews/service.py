@@ -8,7 +8,7 @@ transaction; the workflow definitions say who may fire what.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -203,29 +203,6 @@ def scope_of(review: WorkflowRecord, kind: ReviewKind, today: date) -> reviews_d
         today=today,
         previous_id=review.previous_review_id,
         process=review.process.code if kind == ReviewKind.PROCESS and review.process else None,
-    )
-
-
-def fire(
-    app: Services,
-    kind: ReviewKind,
-    review_id: int,
-    trigger: str,
-    actor: str,
-    inputs: Mapping[str, Any] | None = None,
-    comment: str = "",
-    after: AfterFire | None = None,
-) -> HistoryEntry:
-    return shared.fire(
-        app.database,
-        app.engine,
-        kind.value,
-        review_id,
-        trigger,
-        actor,
-        inputs,
-        comment,
-        after=after,
     )
 
 

@@ -65,7 +65,7 @@ def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
 def gather(app: Services, kind: ReviewKind, review_id: int, actor: str) -> HistoryEntry:
     built = assembled(app, kind, review_id)
     inputs = management_inputs(built) if kind == ReviewKind.MANAGEMENT else process_inputs(built)
-    return reviews.fire(app, kind, review_id, "gather_inputs", actor, inputs)
+    return shared.fire(app.database, app.engine, kind, review_id, "gather_inputs", actor, inputs)
 
 
 def hold_management(
@@ -81,7 +81,16 @@ def hold_management(
         reviews_pack.freeze(session, review_id, html, actor, app.engine.clock.now())
 
     inputs = {"held_on": held_on, "attendees": attendees, "minutes": minutes}
-    return reviews.fire(app, ReviewKind.MANAGEMENT, review_id, "hold", actor, inputs, after=freeze)
+    return shared.fire(
+        app.database,
+        app.engine,
+        ReviewKind.MANAGEMENT,
+        review_id,
+        "hold",
+        actor,
+        inputs,
+        after=freeze,
+    )
 
 
 def record_outputs(
@@ -98,7 +107,9 @@ def record_outputs(
         )
     text = "; ".join(f"{d.category}: {d.title} (action #{d.action_id})" for d in taken)
     inputs = {"decisions": text, "qms_changes": qms_changes, "resource_needs": resource_needs}
-    return reviews.fire(app, ReviewKind.MANAGEMENT, review_id, "record_outputs", actor, inputs)
+    return shared.fire(
+        app.database, app.engine, ReviewKind.MANAGEMENT, review_id, "record_outputs", actor, inputs
+    )
 
 
 def close(app: Services, kind: ReviewKind, review_id: int, actor: str) -> HistoryEntry:
@@ -119,7 +130,9 @@ def close(app: Services, kind: ReviewKind, review_id: int, actor: str) -> Histor
         assert isinstance(record, ManagementReview | ProcessReview)
         schedule_next(app, session, kind, record, actor, months)
 
-    return reviews.fire(app, kind, review_id, "close", actor, inputs, after=plan_next)
+    return shared.fire(
+        app.database, app.engine, kind, review_id, "close", actor, inputs, after=plan_next
+    )
 
 
 def schedule_next(
