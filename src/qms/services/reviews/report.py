@@ -29,7 +29,7 @@ from qms.services.reviews.data import ReviewData
 from qms.services.reviews.inputs import sections
 from qms.services.reviews.tables import Section, indicator_table
 
-TEMPLATE = "review/pack.html.j2"
+TEMPLATE = "review/pack.html"
 SUMMARY_ROWS = 10
 
 
