@@ -27,6 +27,8 @@ def _field_names(model: type[Base]) -> frozenset[str]:
 class WorkflowRecord(Base):
     __abstract__ = True
     record_kind: ClassVar[str]
+    # Columns qms works out from other records (not a person's input): not in the trail.
+    derived_fields: ClassVar[frozenset[str]] = frozenset()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(40), index=True)
@@ -40,7 +42,10 @@ class WorkflowRecord(Base):
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - SQLAlchemy passes the class
-        return {"version_id_col": cls.__table__.c.version}
+        # The engine sets the version: one more per trail row of the record, so that a
+        # record's version is always the length of its trail (checked by `qms trail verify`)
+        # and writes that are part of a step (a repeat flagged, a link set) do not move it.
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
     @declared_attr
     def process_id(cls) -> Mapped[int | None]:  # noqa: N805
@@ -84,6 +89,7 @@ class Nonconformity(WorkflowRecord):
         Index("ix_nonconformity_repeat_lookup", "process_id", "cause_category", "detected_on"),
     )
     record_kind = "nonconformity"
+    derived_fields = frozenset({"is_repeat", "repeat_of_id"})  # repeat detection
 
     description: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(20), default="minor")

@@ -96,7 +96,11 @@ def earlier_alike(session: Session, nc: Nonconformity, window_months: int) -> li
             select(Nonconformity)
             .where(Nonconformity.id != nc.id, Nonconformity.process_id == nc.process_id)
             .where(Nonconformity.cause_category == nc.cause_category)
-            .where(Nonconformity.detected_on >= since, Nonconformity.detected_on <= nc.detected_on)
+            .where(Nonconformity.detected_on >= since)
+            .where(  # earlier: a day before, or the same day and logged before it
+                (Nonconformity.detected_on < nc.detected_on)
+                | ((Nonconformity.detected_on == nc.detected_on) & (Nonconformity.id < nc.id))
+            )
             .where(Nonconformity.state != "cancelled")
             .order_by(Nonconformity.detected_on.desc(), Nonconformity.id.desc())
         )
@@ -104,8 +108,11 @@ def earlier_alike(session: Session, nc: Nonconformity, window_months: int) -> li
 
 
 def flag_repeat(session: Session, nc: Nonconformity, window_months: int) -> None:
-    """Mark ``nc`` as a repeat of the latest earlier alike one, or clear the mark."""
-    alike = earlier_alike(session, nc, window_months)
+    """Mark ``nc`` as a repeat of the latest earlier alike one, or clear the mark.
+
+    Without autoflush: flushing the fire's own change here and the mark at commit would
+    move the record's version by two for one fire (its trail has one row for it)."""
+    with session.no_autoflush:
+        alike = earlier_alike(session, nc, window_months)
     nc.is_repeat = bool(alike)
     nc.repeat_of_id = alike[0].id if alike else None
-    session.flush()
