@@ -54,6 +54,19 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
+def trail_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One trail key for the session, outside the checkout (created on first use)."""
+    return tmp_path_factory.mktemp("trail") / "trail.key"
+
+
+@pytest.fixture(autouse=True)
+def _trail_files(trail_key_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test signs with the session's key and keeps its seals in its own folder."""
+    monkeypatch.setenv("QMS_TRAIL_KEY_FILE", str(trail_key_file))
+    monkeypatch.setenv("QMS_TRAIL_SEALS_DIR", str(tmp_path / "seals"))
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     given = os.environ.get("QMS_TEST_POSTGRES_URL")
     if given:

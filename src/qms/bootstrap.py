@@ -24,5 +24,7 @@ def bootstrap(
 ) -> Services:
     database = database or Database(settings)
     registry = Registry.from_folder(settings.workflows_dir)
-    engine = WorkflowEngine(registry, clock or SystemClock(), settings.zone)
+    engine = WorkflowEngine(
+        registry, clock or SystemClock(), settings.zone, settings.trail_key_file
+    )
     return Services(settings, database, registry, engine)

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     smtp_ssl: bool = Field(
         False, description="Connect with implicit TLS (SMTPS, usually port 465) instead."
     )
+    trail_key_file: Path = Field(
+        Path("var/trail.key"),
+        description="The trail's signing keys (HMAC-SHA-256), one per line, the last one in "
+        "use; created with mode 0600 on first use. Keep it outside the database and its "
+        "backups: whoever holds it can sign trail rows.",
+    )
+    trail_seals_dir: Path = Field(
+        Path("var/seals"),
+        description="Where `qms trail seal` writes each seal as a JSON file, outside the "
+        "database: copy it somewhere the database's writers cannot reach.",
+    )
     reminders_file: Path | None = Field(
         None,
         description="Reminder rules and every schedule of the scheduler; "

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, text
 
 from qms.errors import MigrationError
 
@@ -79,7 +79,27 @@ def check(engine: Engine) -> list[str]:
     problems.extend(
         f"models and migrations differ ({line}): write a migration" for line in drift(engine)
     )
+    problems.extend(
+        f"the append-only trigger {name} is missing or disabled (ISO 9001 clause 7.5.3): "
+        "the trail could be changed behind qms's back; find out who removed it, and run "
+        "`qms trail verify` to see whether anything was changed since"
+        for name in missing_triggers(engine)
+    )
     return problems
+
+
+def missing_triggers(engine: Engine) -> list[str]:
+    """The trail's append-only triggers that the database does not have."""
+    from qms.models import TRAIL_TRIGGERS
+
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'"
+    )
+    with engine.connect() as connection:
+        present = {row[0] for row in connection.execute(text(query))}
+    return [name for name in TRAIL_TRIGGERS.get(engine.dialect.name, ()) if name not in present]
 
 
 def require_current(engine: Engine) -> None:

@@ -74,4 +74,6 @@ def rules(app: App) -> None:
         + (f"on day {s.dashboard_day} at {s.dashboard_at:%H:%M}" if s.dashboard_enabled else "off")
         + "; review pack "
         + (f"{s.review_pack_days_before} d before" if s.review_pack_enabled else "off")
+        + "; trail seal "
+        + (f"daily at {s.trail_seal_at:%H:%M}" if s.trail_seal_enabled else "off")
     )

@@ -50,9 +50,12 @@ class Step(Protocol):
 
 
 def run(settings: Settings, database: Database, today: date) -> list[str]:
-    clock = FixedClock(datetime.combine(today, time(9), tzinfo=UTC))
+    """Play the year that ends the day before ``today``: no step is later than now, and the
+    trail refuses a row dated in the future."""
+    last_day = today - timedelta(days=1)
+    clock = FixedClock(datetime.combine(last_day, time(9), tzinfo=UTC))
     rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
-    ctx = DemoContext(bootstrap(settings, clock, database), clock, rng, today)
+    ctx = DemoContext(bootstrap(settings, clock, database), clock, rng, last_day)
     lines: list[str] = []
     for name in STEPS:
         step: Step = importlib.import_module(name)

@@ -51,9 +51,13 @@ from qms.models.records import (
 from qms.models.scheduler import PLANNER_INDEXES
 from qms.models.trail import (
     GENESIS_HASH,
+    TRAIL_TRIGGERS,
+    UNKEYED,
     HistoryEntry,
     OutboxMessage,
     OutboxStatus,
+    TrailSeal,
+    TrailSealHead,
     WorkflowVersion,
 )
 
@@ -63,6 +67,8 @@ __all__ = [
     "PLANNER_INDEXES",
     "PROCESS_ROLES",
     "RECORD_MODELS",
+    "TRAIL_TRIGGERS",
+    "UNKEYED",
     "Answer",
     "AuditFinding",
     "AuditProgramme",
@@ -102,6 +108,8 @@ __all__ = [
     "TeamMember",
     "TeamRole",
     "Topic",
+    "TrailSeal",
+    "TrailSealHead",
     "UTCDateTime",
     "WorkflowRecord",
     "WorkflowVersion",

@@ -60,6 +60,11 @@ class ReviewPackSpec(Spec):
     days_before: int = Field(14, ge=1)
 
 
+class TrailSealSpec(Spec):
+    enabled: bool = True
+    at: str = Field("23:30", pattern=HH_MM)
+
+
 class MeasurementsSpec(Spec):
     enabled: bool = True
     every_days: int = Field(7, ge=1)
@@ -74,6 +79,7 @@ class SchedulesSpec(Spec):
     dashboard: DashboardSpec = DashboardSpec()
     review_pack: ReviewPackSpec = ReviewPackSpec()
     measurements: MeasurementsSpec = MeasurementsSpec()
+    trail_seal: TrailSealSpec = TrailSealSpec()
 
 
 class RemindersSpec(Spec):
@@ -155,6 +161,8 @@ class Schedules:
     review_pack_enabled: bool
     review_pack_days_before: int
     measurements: MeasurementsSpec
+    trail_seal_enabled: bool = True
+    trail_seal_at: time = time(23, 30)
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,8 @@ def _schedules(spec: SchedulesSpec) -> Schedules:
         review_pack_enabled=spec.review_pack.enabled,
         review_pack_days_before=spec.review_pack.days_before,
         measurements=spec.measurements,
+        trail_seal_enabled=spec.trail_seal.enabled,
+        trail_seal_at=time.fromisoformat(spec.trail_seal.at),
     )
 
 

@@ -56,7 +56,22 @@ class Scheduler:
         with self.services.database.unit_of_work() as uow:
             report = plan(uow.session, self.reminders, moment)
             uow.commit()
+        self.seal_if_due()
         return report
+
+    def seal_if_due(self) -> bool:
+        """Seal the trail once a day, from the rules file's ``trail_seal.at`` on."""
+        every = self.reminders.schedules
+        local = self.clock.now().astimezone(self.services.settings.zone)
+        if not every.trail_seal_enabled or local.time() < every.trail_seal_at:
+            return False
+        from qms.services import trail as trail_service
+
+        if trail_service.sealed_on(self.services, local.date()):
+            return False
+        sealed = trail_service.seal(self.services, "qms-scheduler")
+        log.info("trail sealed: seal #%d, %d rows", sealed.seal.id, sealed.seal.rows)
+        return True
 
     def dispatcher(self) -> Dispatcher:
         settings = self.services.settings

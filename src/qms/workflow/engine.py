@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from transitions import MachineError
 
 from qms.clock import Clock, local_today
-from qms.errors import ConflictError, GuardFailed, InvalidTransition, PermissionDenied
+from qms.errors import (
+    ConfigError,
+    ConflictError,
+    GuardFailed,
+    InvalidTransition,
+    PermissionDenied,
+)
 from qms.models import HistoryEntry, OutboxMessage, Person, WorkflowRecord
+from qms.workflow import keys as trail_keys
 from qms.workflow import trail
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
 from qms.workflow.guards import GUARDS, GuardContext
 from qms.workflow.inputs import coerce_inputs, jsonable
+from qms.workflow.keys import Keyring
 from qms.workflow.permissions import ActorRoles
 from qms.workflow.registry import Registry
 
@@ -44,11 +53,30 @@ class Available:
 
 
 class WorkflowEngine:
-    def __init__(self, registry: Registry, clock: Clock, zone: ZoneInfo) -> None:
+    def __init__(self, registry: Registry, clock: Clock, zone: ZoneInfo, key_file: Path) -> None:
         self.registry = registry
         self.clock = clock
         self.zone = zone
+        self.key_file = key_file
         self._available: dict[tuple[str, str, frozenset[str]], tuple[Available, ...]] = {}
+
+    @property
+    def keys(self) -> Keyring:
+        """The trail's signing keys, read from their file (created on first use)."""
+        return trail_keys.load(self.key_file)
+
+    def keys_for(self, session: Session) -> Keyring:
+        """The signing keys; a missing key file is created only while the trail holds no
+        signed row, so a wrong QMS_TRAIL_KEY_FILE never starts a second key silently."""
+        if not self.key_file.exists():
+            signed = trail.signed_by(session)
+            if signed is not None:
+                raise ConfigError(
+                    f"the trail key file {self.key_file} does not exist, but the trail holds "
+                    f"rows signed with the key {signed!r}: point QMS_TRAIL_KEY_FILE at this "
+                    "installation's key file (docs/trail.md)"
+                )
+        return trail_keys.load(self.key_file)
 
     def today(self) -> date:
         return local_today(self.clock, self.zone)
@@ -65,9 +93,11 @@ class WorkflowEngine:
         now = self.clock.now()
         record.workflow_name, record.workflow_hash = defn.name, defn.content_hash
         record.state, record.created_at, record.updated_at = defn.initial, now, now
+        record.version = 1
         session.add(record)
         session.flush()
-        return self._record(session, record, defn, CREATE_TRIGGER, None, actor, {}, comment)
+        values = _created_with(record)
+        return self._record(session, record, defn, CREATE_TRIGGER, None, actor, values, comment)
 
     def fire(
         self,
@@ -99,6 +129,7 @@ class WorkflowEngine:
         except MachineError as exc:  # the definition check above makes this unexpected
             raise InvalidTransition(str(exc)) from exc
         record.updated_at = self.clock.now()
+        record.version += 1  # one trail row, one version (optimistic lock on the old one)
         try:
             session.flush()
         except StaleDataError as exc:
@@ -208,6 +239,7 @@ class WorkflowEngine:
     ) -> HistoryEntry:
         now = self.clock.now()
         entry = trail.append(
+            self.keys_for(session),
             session,
             HistoryEntry(
                 record_kind=record.record_kind,
@@ -246,3 +278,18 @@ class WorkflowEngine:
 
 
 _OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
+_NOT_SNAPSHOT = frozenset({"id", "state", "version", "data", "workflow_name", "workflow_hash",
+                           "created_at", "updated_at"})  # fmt: skip
+
+
+def _created_with(record: WorkflowRecord) -> dict[str, Any]:
+    """What the record holds when it is created, for its first trail row: its columns that
+    have a value and its ``data``, so that the trail tells the whole story (clause 7.5.3)."""
+    table = cast(Table, record.__table__)
+    values = {
+        c.name: getattr(record, c.key)
+        for c in table.columns
+        if c.name not in _NOT_SNAPSHOT | record.derived_fields
+        and getattr(record, c.key, None) not in (None, "")
+    }
+    return jsonable({**values, **(record.data or {})})

@@ -1,29 +1,35 @@
-"""The hash-chained audit trail (clause 7.5).
+"""The audit trail (clause 7.5): one signed chain of history rows per record.
 
-Each history row stores the hash of the row before it and a hash of its own content,
-so changing or removing any row breaks the chain at that row.  Appends are serialised
-(``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on PostgreSQL),
-and ``prev_hash`` is unique, so the chain can never fork.
+Each row names the row before it in its record's chain (``prev_id``, ``prev_hash``), its
+position (``seq``, from 1) and the key that signed it (``key_id``); its ``hash`` is the
+HMAC-SHA-256 of its content under that key, which lives outside the database
+(:mod:`qms.workflow.keys`).  So a row cannot be forged, changed or removed without the
+key, and writers on different records never wait for each other: two writers on the same
+record race for the same ``seq``, which is unique, and one of them gets a ConflictError.
+
+Rows written before the trail was keyed (``key_id`` empty) keep their plain SHA-256 and
+their place in the one chain they were written in.  :mod:`qms.workflow.seal` writes the
+signed checkpoints, :mod:`qms.workflow.verify` checks everything against them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Generator
-from contextlib import closing
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from qms.errors import TrailError
-from qms.models import GENESIS_HASH, HistoryEntry
+from qms.errors import ConflictError, TrailError
+from qms.models import GENESIS_HASH, UNKEYED, HistoryEntry
+from qms.workflow.keys import Keyring
 
-TRAIL_LOCK_KEY = 0x716D7301  # any constant; names the trail's advisory lock on PostgreSQL
-HASHED = (
+# What a row written before the trail was keyed hashed, in that order.
+UNKEYED_FIELDS = (
     "record_kind",
     "record_id",
     "trigger",
@@ -38,78 +44,73 @@ HASHED = (
     "workflow_hash",
     "prev_hash",
 )
+SIGNED_FIELDS = (*UNKEYED_FIELDS, "seq", "prev_id", "key_id")
+COLUMNS = ("id", *SIGNED_FIELDS, "hash")
 
 
-def content_hash(entry: HistoryEntry) -> str:
-    fields: dict[str, Any] = {name: getattr(entry, name) for name in HASHED}
-    at: datetime = fields["at"]
-    fields["at"] = at.isoformat(timespec="microseconds")
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def unkeyed_hash(row: Mapping[Any, Any]) -> str:
+    """The plain SHA-256 of a row written before the trail was keyed."""
+    fields = {name: row[name] for name in UNKEYED_FIELDS}
+    fields["at"] = row["at"].isoformat(timespec="microseconds")
+    return hashlib.sha256(_canonical(fields)).hexdigest()
 
 
-def append(session: Session, entry: HistoryEntry) -> HistoryEntry:
-    """Chain ``entry`` after the last row and insert it; ``entry`` gets its id.
+def signed_content(row: Mapping[Any, Any]) -> bytes:
+    """The bytes a keyed row's signature covers."""
+    fields = {name: row[name] for name in SIGNED_FIELDS}
+    fields["at"] = row["at"].astimezone(UTC).isoformat(timespec="microseconds")
+    return _canonical(fields)
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def append(keys: Keyring, session: Session, entry: HistoryEntry) -> HistoryEntry:
+    """Chain ``entry`` after the last row of its record, sign it and insert it.
 
     The row is written with one INSERT ... RETURNING rather than through the unit of
     work's flush: history rows are never changed afterwards, so they need no tracking.
     """
     connection = session.connection()  # Core statements: no ORM bookkeeping needed
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK, {"key": TRAIL_LOCK_KEY})
-    entry.prev_hash = connection.execute(_LAST_HASH).scalar() or GENESIS_HASH
-    entry.hash = content_hash(entry)
-    values = {name: getattr(entry, name) for name in (*HASHED, "hash")}
-    entry.id = connection.execute(_INSERT, values).scalar_one()
+    head = connection.execute(_HEAD, {"kind": entry.record_kind, "id": entry.record_id}).first()
+    if head is not None and entry.at < head.at:
+        raise TrailError(
+            f"{entry.record_kind} #{entry.record_id}: a trail row dated {entry.at.isoformat()} "
+            f"cannot follow one dated {head.at.isoformat()} (clause 7.5.3: the trail is kept "
+            "in time order); check the clock of this server"
+        )
+    entry.seq = head.seq + 1 if head is not None else 1
+    entry.prev_id = head.id if head is not None else None
+    entry.prev_hash = head.hash if head is not None else GENESIS_HASH
+    entry.key_id = keys.active_id
+    values = {name: getattr(entry, name) for name in SIGNED_FIELDS}
+    entry.hash = values["hash"] = keys.sign(signed_content(values))
+    try:
+        entry.id = connection.execute(_INSERT, values).scalar_one()
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"{entry.record_kind} #{entry.record_id} was changed by someone else at the same "
+            "time; nothing was saved, reload it"
+        ) from exc
     return entry
 
 
 # Built once: SQLAlchemy then reuses their compiled form on every append.
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_LAST_HASH = select(HistoryEntry.hash).order_by(HistoryEntry.id.desc()).limit(1)
-_INSERT = insert(cast(Table, HistoryEntry.__table__)).returning(
-    cast(Table, HistoryEntry.__table__).c.id
+_TABLE = cast(Table, HistoryEntry.__table__)
+_HEAD = (
+    select(_TABLE.c.id, _TABLE.c.seq, _TABLE.c.hash, _TABLE.c.at)
+    .where(_TABLE.c.record_kind == bindparam("kind"), _TABLE.c.record_id == bindparam("id"))
+    .order_by(_TABLE.c.seq.desc())
+    .limit(1)
 )
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 
 
-@dataclass(frozen=True)
-class Verified:
-    rows: int
-    last_hash: str
-
-
-def verify(session: Session) -> Verified:
-    """Recompute the chain; raise TrailError naming the first row that does not verify."""
-    expected_prev, count = GENESIS_HASH, 0
-    with closing(_in_order(session)) as rows:
-        for entry in rows:
-            _check(entry, expected_prev)
-            expected_prev, count = entry.hash, count + 1
-    return Verified(count, expected_prev)
-
-
-def _check(entry: HistoryEntry, expected_prev: str) -> None:
-    where = (
-        f"trail row {entry.id} ({entry.record_kind} #{entry.record_id}, "
-        f"'{entry.trigger}' by {entry.actor} at {entry.at.isoformat()})"
-    )
-    if entry.prev_hash != expected_prev:
-        raise TrailError(
-            f"{where}: does not follow the row before it; a row before it was removed or changed"
-        )
-    if content_hash(entry) != entry.hash:
-        raise TrailError(f"{where}: its content was changed after it was written")
-
-
-def _in_order(session: Session) -> Generator[HistoryEntry, None, None]:
-    query = select(HistoryEntry).order_by(HistoryEntry.id).execution_options(yield_per=1000)
-    result = session.scalars(query)
-    try:
-        for entry in result:
-            yield entry
-            session.expunge(entry)
-    finally:
-        result.close()  # a server-side cursor on PostgreSQL, even when verify stops early
+def signed_by(session: Session) -> str | None:
+    """The key id of one signed row of the trail, if it holds any."""
+    return session.scalar(select(_TABLE.c.key_id).where(_TABLE.c.key_id != UNKEYED).limit(1))
 
 
 def history_of(session: Session, record_kind: str, record_id: int) -> list[HistoryEntry]:
@@ -117,7 +118,7 @@ def history_of(session: Session, record_kind: str, record_id: int) -> list[Histo
         session.scalars(
             select(HistoryEntry)
             .where(HistoryEntry.record_kind == record_kind, HistoryEntry.record_id == record_id)
-            .order_by(HistoryEntry.id)
+            .order_by(HistoryEntry.seq)
         )
     )
 

@@ -168,7 +168,9 @@ def note(
     """Write an event that changes no state (a team change, an exception) to the trail."""
     defn = engine.definition(session, record)
     record.updated_at = engine.clock.now()
+    record.version += 1  # a trail row of its own: the version counts them
     return trail.append(
+        engine.keys_for(session),
         session,
         HistoryEntry(
             record_kind=record.record_kind,

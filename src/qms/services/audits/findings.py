@@ -30,6 +30,7 @@ from qms.services.audits.common import (
     due_days,
     finding_types,
     holds_institution_role,
+    note,
     required,
 )
 from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
@@ -135,9 +136,16 @@ def _raise_nonconformity(
         data={},
     )
     app.engine.start(session, action, person, f"raised by {finding.reference}")
+    links = {
+        "nonconformity_id": nc.id,
+        "action_id": action.id,
+        "action_due_date": due.isoformat(),
+        "action_reference": f"improvement_action #{action.id}",
+    }
     finding.nonconformity_id, finding.action_id = nc.id, action.id
     finding.set_field("action_due_date", due)
-    finding.set_field("action_reference", f"improvement_action #{action.id}")
+    finding.set_field("action_reference", links["action_reference"])
+    note(session, app.engine, finding, "raise_nonconformity", person, links)
 
 
 def _pilot(session: Session, process: Process, day: date) -> Person:

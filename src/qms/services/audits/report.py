@@ -36,6 +36,7 @@ from qms.services.audits.common import (
     team,
 )
 from qms.services.audits.queries import carried_over, checklist_items, findings_of
+from qms.workflow import seal as seals
 
 TEMPLATE = "audit/report.html"
 STYLESHEETS = ("base.css", "audit/report.css")
@@ -222,6 +223,7 @@ def _context(
         ],
         "disclaimer": DISCLAIMER,
         "generated_on": app.engine.today(),
+        "trail_seal": seals.in_force(session),
     }
 
 

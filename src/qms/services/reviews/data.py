@@ -133,6 +133,7 @@ class ReviewData:
     notes: dict[str, str]
     process_of: dict[int, str] = field(default_factory=dict)  # indicator id -> process code
     close_days: dict[int, int] = field(default_factory=dict)  # action id -> days to closure
+    trail_seal: str = "the trail is not sealed yet"  # the seal in force (clause 7.5.3)
 
     def in_period(self, day: date | None) -> bool:
         return day is not None and self.scope.start <= day <= self.scope.end

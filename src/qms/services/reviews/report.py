@@ -28,6 +28,7 @@ from qms.services.reviews import service as reviews
 from qms.services.reviews.data import ReviewData
 from qms.services.reviews.inputs import sections
 from qms.services.reviews.tables import Section, indicator_table
+from qms.workflow import seal as seals
 
 TEMPLATE = "review/pack.html"
 SUMMARY_ROWS = 10
@@ -56,6 +57,7 @@ def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, s
         scope = reviews.scope_of(review, ReviewKind.MANAGEMENT, app.engine.today())
         data = reviews_queries.load(session, scope)
         organisation = session.scalar(select(Organisation.name)) or ""
+        data.trail_seal = seals.in_force(session)
     return review, data, organisation
 
 
@@ -85,6 +87,7 @@ def pack_context(
         "scope": data.scope,
         "held": held,
         "generated_at": now,
+        "trail_seal": data.trail_seal,
         "sections": built,
         "summary": summary(data, built),
         "charts": {code: Markup(svg) for code, svg in charts.items()},  # noqa: S704 - drawn by matplotlib, not typed by a user
