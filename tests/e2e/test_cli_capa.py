@@ -245,7 +245,13 @@ def test_demo_adds_a_year_once(db_url: str, capsys: pytest.CaptureFixture[str]) 
     again = qms(capsys, "demo")
     assert "already present, left as they are" in again.out
     assert len(json.loads(qms(capsys, "nc", "list", "--format", "json").out)) == len(ncs)
-    assert qms(capsys, "trail", "verify").code == 0
+    untouched = qms(capsys, "trail", "verify")
+    assert untouched.code == 0, untouched.err
+    assert untouched.err == ""  # no row in the future, out of order, or off its record
+    sealed = qms(capsys, "trail", "seal")
+    assert sealed.code == 0 and sealed.out.startswith("trail seal #1 of "), sealed.err
+    verified = qms(capsys, "trail", "verify")
+    assert verified.code == 0 and "checked against trail seal #1 of " in verified.out
 
 
 def test_a_misspelt_state_is_named_not_silently_empty(

@@ -16,6 +16,7 @@ from qms.db import Database
 from qms.errors import ConflictError
 from qms.models import Nonconformity, Person
 from qms.services import shared
+from qms.services import trail as trail_service
 from qms.workflow import trail
 from tests.factories import load_example, services_for
 
@@ -66,7 +67,9 @@ def _check_outcome(app: Services, ids: list[int], outcomes: Counter[str]) -> Non
             assert record is not None
             assert (record.state, record.version) == ("contained", 2)
             assert record.data["containment"] == rows[1].inputs["containment"]
-        assert trail.verify(session).rows == 2 * len(ids)
+    verified = trail_service.verify(app)
+    assert verified.problems == []
+    assert verified.rows == 2 * len(ids)
 
 
 def test_people_who_saw_the_same_version_one_wins(app: Services) -> None:
@@ -117,3 +120,65 @@ def test_racing_transactions_on_postgresql_one_wins(app: Services) -> None:
         return "won"
 
     _check_outcome(app, ids, _race(work, ids))
+
+
+CYCLE = {
+    "in_progress": ("complete", {"work_done": "Calibration records checked"}),
+    "done": ("reopen", {"reopen_reason": "One record was missing"}),
+}
+
+
+@pytest.mark.slow
+def test_eight_writers_keep_every_record_equal_to_its_trail(app: Services) -> None:
+    """8 writers for a bounded time on 12 shared actions (so they collide): every
+    successful fire is one trail row, versions count the rows, states are the last rows'."""
+    kind, actor, writers, seconds = "improvement_action", "tbrunet", 8, 3.0
+    ids = []
+    for n in range(12):
+        record = shared.start(app.database, app.engine, kind, actor, process="STE-02",
+                              title=f"Calibration {n}")  # fmt: skip
+        for trigger in ("approve", "start"):
+            shared.fire(app.database, app.engine, kind, record.id, trigger, actor)
+        ids.append(record.id)
+    with app.database.reading() as session:
+        before = trail.size(session)
+    done: Counter[str] = Counter()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(offset: int) -> None:
+        turn = offset
+        while not stop.is_set():
+            record_id = ids[turn % len(ids)]
+            turn += 3
+            with app.database.reading() as session:
+                seen = shared.record(session, kind, record_id)
+                state, version = seen.state, seen.version
+            trigger, inputs = CYCLE[state]
+            try:  # as a person would: on the version they saw
+                shared.fire(app.database, app.engine, kind, record_id, trigger, actor, inputs,
+                            expected_version=version)  # fmt: skip
+                outcome = "fired"
+            except ConflictError:
+                outcome = "conflict"
+            with lock:
+                done[outcome] += 1
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert done["fired"] > 0
+    with app.database.reading() as session:
+        assert trail.size(session) - before == done["fired"]
+        for record_id in ids:
+            record = shared.record(session, kind, record_id)
+            rows = trail.history_of(session, kind, record_id)
+            assert record.version == len(rows)
+            assert record.state == rows[-1].to_state
+            assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    report = trail_service.verify(app)
+    assert report.problems == []
