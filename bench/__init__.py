@@ -1,6 +1,6 @@
 """Benchmarks of qms: each prints a rate against a baseline measured in the same run.
 
-Run them with ``python -m bench`` (``--quick`` for a smoke run of a few seconds,
+Run them with ``python -m bench`` (``--quick`` for a smoke run of under a minute,
 ``--only NAME`` for some of them).  What compares across machines is the ratio of
 the measured rate to its baseline, never a time: nothing here fails on a slow machine,
 it prints BELOW TARGET and the numbers instead.
@@ -44,10 +44,25 @@ class Sizes:
     fire_rounds: int = 5
     loaded_records: int = 10_000
     load_rounds: int = 9
+    writer_records: int = 3  # records of each concurrent writer
+    writer_fires: int = 800  # transitions per round, shared out between the writers
+    writer_rounds: int = 3
+    trail_rows: int = 100_000
+    trail_chain: int = 10  # rows per record
+    verify_rounds: int = 3
 
 
 QUICK = Sizes(
-    fire_records=8, fires_per_round=50, fire_rounds=2, loaded_records=1_000, load_rounds=3
+    fire_records=8,
+    fires_per_round=50,
+    fire_rounds=2,
+    loaded_records=1_000,
+    load_rounds=3,
+    writer_records=2,
+    writer_fires=160,
+    writer_rounds=1,
+    trail_rows=5_000,
+    verify_rounds=1,
 )
 
 
@@ -161,15 +176,24 @@ class Databases:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def application(url: str) -> Services:
-    """A migrated database with the example institution loaded, and the engine wired to it."""
+def application(url: str, files: Path) -> Services:
+    """A migrated database with the example institution loaded, and the engine wired to it.
+
+    Its trail key and seals are kept in ``files`` (a folder of this run's own), never in
+    the checkout's ``var/`` or wherever ``QMS_TRAIL_KEY_FILE`` points.
+    """
     database = Database(url=url)
     migrations.upgrade(database.engine)
     spec = processmap_file.read(ROOT / "workflows" / "process-map.yaml")
     with database.unit_of_work() as uow:
         processmap.load(uow.session, spec, LOAD_DAY)
         uow.commit()
-    settings = load_settings(database_url=url, workflows_dir=ROOT / "workflows")
+    settings = load_settings(
+        database_url=url,
+        workflows_dir=ROOT / "workflows",
+        trail_key_file=files / "trail.key",
+        trail_seals_dir=files / "seals",
+    )
     return bootstrap(settings, SystemClock(), database)
 
 

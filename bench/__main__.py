@@ -53,7 +53,7 @@ def selected(case: Case, only: list[str] | None) -> bool:
 def run_case(case: Case, databases: Databases, sizes: Sizes, profile: bool) -> str:
     """Run one benchmark on one database, print its block; returns its outcome word."""
     try:
-        app = application(databases.new(case.backend))
+        app = application(databases.new(case.backend), databases.folder / case.name)
     except Unavailable as exc:
         print(f"== {case.name}: SKIPPED, {exc}\n")
         return "skipped"
@@ -70,7 +70,8 @@ def run_case(case: Case, databases: Databases, sizes: Sizes, profile: bool) -> s
 
 
 def profile_size(case: Case, sizes: Sizes) -> int:
-    return sizes.fires_per_round if case.benchmark == "fire" else sizes.loaded_records
+    sizes_of = {"fire": sizes.fires_per_round, "writers": sizes.writer_fires}
+    return sizes_of.get(case.benchmark, sizes.loaded_records)
 
 
 def verdict(result: Result) -> str:
