@@ -80,6 +80,10 @@ def cli() -> None:
 
     Settings come from QMS_* environment variables (see `qms config show`).
     """
+    from qms.cli.app import App  # lazily, like every command: start-up time is a budget
+
+    context = click.get_current_context()
+    context.call_on_close(context.ensure_object(App).close)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -45,5 +45,10 @@ class App:
     def today(self) -> date:
         return local_today(self.clock, self.settings.zone)
 
+    def close(self) -> None:
+        """Close the database's connections, if a command opened any."""
+        if "database" in self.__dict__:
+            self.database.dispose()
+
 
 pass_app = click.make_pass_decorator(App, ensure=True)
