@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,27 +21,16 @@ from sqlalchemy.orm import Session
 
 from qms.models import (
     GENESIS_HASH,
-    RECORD_MODELS,
     UNKEYED,
     HistoryEntry,
-    Person,
     TrailSeal,
-    WorkflowVersion,
 )
 from qms.workflow import seal as seals
 from qms.workflow import trail
 from qms.workflow.keys import Keyring
+from qms.workflow.replay import ChainState, Replay, check_records, replay_row
 
 CLOCK_SKEW = timedelta(minutes=5)  # a row this far after "now" is in the future
-NOT_REPLAYED = frozenset({"id", "state", "version", "data", "workflow_name", "workflow_hash"})
-
-
-@dataclass
-class ChainState:
-    rows: dict[int, tuple[int, str]] = field(default_factory=dict)  # seq -> (id, hash)
-    last: Row[Any] | None = None
-    fields: dict[str, Any] = field(default_factory=dict)  # columns its rows set, last wins
-    data: dict[str, Any] = field(default_factory=dict)  # keys of ``data`` its rows set
 
 
 @dataclass
@@ -68,7 +57,7 @@ def verify(
     report.chains = len(chains)
     report.seal = seals.latest(session)
     _against_seal(session, keys, chains, report, seals_dir)
-    _records(session, chains, replay, report)
+    check_records(session, chains, replay, report)
     return report
 
 
@@ -102,7 +91,7 @@ def _rows(
             _check_keyed(row, state.last, keys, report)
         _check_order(row, state.last, now, report)
         state.rows[row.seq] = (row.id, row.hash)
-        _replay(row, state, replay)
+        replay_row(row, state, replay)
         state.last = row
     _check_unkeyed(unkeyed, first_keyed, report)
     return chains
@@ -267,124 +256,3 @@ def _against_file(record: TrailSeal | None, folder: Path, report: Report) -> Non
         report.problems.append(
             f"{path.name}: seal #{record.id} in the database differs from its copy outside it"
         )
-
-
-# --- records against their trail -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Replay:
-    """What a row's inputs set on its record: columns by kind, and for each stored
-    workflow version (by hash) its triggers and every input name its transitions take."""
-
-    columns: dict[str, frozenset[str]]
-    triggers: dict[str, frozenset[str]]
-    inputs: dict[str, frozenset[str]]
-
-    @classmethod
-    def load(cls, session: Session) -> Replay:
-        columns = {
-            kind: frozenset(c.name for c in cast(Table, model.__table__).columns)
-            - NOT_REPLAYED
-            - model.derived_fields
-            for kind, model in RECORD_MODELS.items()
-        }
-        triggers: dict[str, frozenset[str]] = {}
-        inputs: dict[str, frozenset[str]] = {}
-        for version in session.scalars(select(WorkflowVersion)):
-            transitions = version.definition.get("transitions", [])
-            triggers[version.hash] = frozenset(t["trigger"] for t in transitions)
-            inputs[version.hash] = frozenset(
-                i["name"] for t in transitions for i in t.get("inputs", [])
-            )
-        return cls(columns, triggers, inputs)
-
-
-def _replay(row: Row[Any], state: ChainState, replay: Replay) -> None:
-    """A transition sets every input on its record (a column, else a key of ``data``); an
-    event that changes no state (an edit, a link) sets the columns and the fields its
-    workflow's transitions could set, not its own notes (a team change's member)."""
-    columns = replay.columns.get(row.record_kind, frozenset())
-    transition = row.trigger in replay.triggers.get(row.workflow_hash, frozenset())
-    fields = replay.inputs.get(row.workflow_hash, frozenset())
-    for name, value in (row.inputs or {}).items():
-        if name in columns:
-            state.fields[name] = value
-        elif transition or name in fields:
-            state.data[name] = value
-
-
-def _records(
-    session: Session, chains: dict[tuple[str, int], ChainState], replay: Replay, report: Report
-) -> None:
-    people = session.execute(select(Person.id, Person.handle))
-    handles: dict[int, str] = {row.id: row.handle for row in people}
-    seen: set[tuple[str, int]] = set()
-    for kind, model in RECORD_MODELS.items():
-        table = cast(Table, model.__table__)
-        for record in session.execute(select(table)):
-            report.records += 1
-            seen.add((kind, record.id))
-            chain = chains.get((kind, record.id))
-            if chain is None or chain.last is None:
-                report.problems.append(
-                    f"{kind} #{record.id}: has no trail: it was written behind qms"
-                )
-                continue
-            _check_record(kind, record, chain, handles, report)
-            _check_data(kind, record, chain, replay.inputs.get(chain.last.workflow_hash), report)
-    for kind, rid in sorted(set(chains) - seen):
-        report.problems.append(f"{kind} #{rid}: has a trail but no record: the record was removed")
-
-
-def _check_record(
-    kind: str, record: Row[Any], chain: ChainState, handles: dict[int, str], report: Report
-) -> None:
-    assert chain.last is not None
-    if record.version != len(chain.rows):
-        report.problems.append(
-            f"{kind} #{record.id}: version {record.version} in its table, but {len(chain.rows)} "
-            "rows in its trail: it was changed without a trail row"
-        )
-    if record.state != chain.last.to_state:
-        report.problems.append(
-            f"{kind} #{record.id}: state is {record.state!r} in its table, "
-            f"{chain.last.to_state!r} in its trail (trail row {chain.last.id})"
-        )
-    for name, value in sorted(chain.fields.items()):
-        held = _comparable(record._mapping[name], isinstance(value, str), handles)
-        if held != _comparable(value, False, handles):
-            report.problems.append(
-                f"{kind} #{record.id}: {name} is {held!r} in its table, {value!r} in its trail"
-            )
-
-
-def _check_data(
-    kind: str,
-    record: Row[Any],
-    chain: ChainState,
-    inputs: frozenset[str] | None,
-    report: Report,
-) -> None:
-    data = record.data or {}
-    for name, value in sorted(chain.data.items()):
-        if _comparable(data.get(name), False, {}) != _comparable(value, False, {}):
-            report.problems.append(
-                f"{kind} #{record.id}: {name} is {data.get(name)!r} in its table, {value!r} "
-                "in its trail"
-            )
-    for name in sorted(set(data) & (inputs or frozenset()) - set(chain.data)):
-        report.problems.append(
-            f"{kind} #{record.id}: {name} is {data[name]!r} in its table, but no trail row set it"
-        )
-
-
-def _comparable(value: Any, as_text: bool, handles: dict[int, str]) -> Any:
-    """``value`` as a trail row states it: dates as text, people by handle, text stripped."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool) or not as_text:
-        return value.strip() if isinstance(value, str) else value
-    if isinstance(value, int):
-        return handles.get(value, str(value))
-    return str(value).strip()
