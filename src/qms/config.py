@@ -72,6 +72,18 @@ class Settings(BaseSettings):
         description="Reminder rules and every schedule of the scheduler; "
         "default: reminders.yaml in workflows_dir.",
     )
+    yaml_max_bytes: int = Field(
+        1_048_576,
+        ge=1,
+        description="Largest YAML file qms reads (process map, workflows, indicators, "
+        "reminders, checklists), in bytes; a larger one is refused with a message.",
+    )
+    yaml_max_depth: int = Field(
+        32,
+        ge=2,
+        le=1000,
+        description="Deepest nesting of lists and mappings qms reads in a YAML file.",
+    )
     outbox_lease_seconds: int = Field(
         300,
         ge=1,
@@ -118,9 +130,10 @@ class Settings(BaseSettings):
         "previous cycle is audited within this many months of the cycle's start.",
     )
     audit_closed_periods: str = Field(
-        "02-17..02-23,04-14..04-27,07-14..08-31,10-20..11-02,12-20..01-04",
-        description="Periods when no audit is planned (school holidays), as MM-DD..MM-DD, "
-        "comma-separated, repeated every year.",
+        "",
+        description="Periods when no audit is planned (the institution's holidays), as "
+        "MM-DD..MM-DD, comma-separated, repeated every year; default none (weekends only). "
+        "The example school's are in workflows/example.env.",
     )
     audit_max_per_auditor_month: int = Field(
         2, ge=1, description="Most audits one auditor leads in one month when planning."

@@ -29,7 +29,7 @@ from qms.services.audits import report as audits_report
 from qms.services.audits import service as audits
 from qms.services.audits import team as audits_team
 from qms.services.audits.common import programme_of
-from tests.factories import load_example, services_for, snapshot
+from tests.factories import ROOT, load_example, snapshot
 
 CYCLE = 2027
 SECTIONS = (
@@ -48,10 +48,25 @@ SECTIONS = (
 )
 
 
+def example_closed_periods() -> str:
+    """The example school's holidays, from its own settings file (the default is none)."""
+    from dotenv import dotenv_values
+
+    return str(dotenv_values(ROOT / "workflows" / "example.env")["QMS_AUDIT_CLOSED_PERIODS"])
+
+
 @pytest.fixture
 def app(database: Database):  # type: ignore[no-untyped-def]
+    from qms.bootstrap import bootstrap
+    from qms.config import load_settings
+
     load_example(database)
-    return services_for(database, FixedClock(datetime(2026, 11, 25, 9, tzinfo=UTC)))
+    settings = load_settings(
+        database_url=database.url,
+        workflows_dir=ROOT / "workflows",
+        audit_closed_periods=example_closed_periods(),
+    )
+    return bootstrap(settings, FixedClock(datetime(2026, 11, 25, 9, tzinfo=UTC)), database)
 
 
 def approved_programme(app) -> None:  # type: ignore[no-untyped-def]

@@ -296,3 +296,46 @@ def test_other_capabilities_emails_are_sent_and_engine_events_handled(example: D
             select(func.count()).where(OutboxMessage.status == OutboxStatus.PENDING)
         )
     assert count == 1
+
+
+def test_a_rule_that_cannot_run_is_logged_once_and_the_others_are_planned(
+    example: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rule the planner cannot compute (a date out of range), or whose query the database
+    refuses, is skipped with one log line per process; every other rule is planned."""
+    import dataclasses
+    import logging
+
+    from sqlalchemy import text
+
+    from qms.scheduler import planner
+
+    monkeypatch.setattr(planner, "_reported", set())
+    seed_actions(example, 3, START + timedelta(days=7), owners=["sroux"])
+    scheduler = scheduler_for(example, FixedClock(at(START)), RecordingTransport())
+    good = scheduler.reminders.rule("action-due")
+    assert good is not None
+    overflowing = dataclasses.replace(good, id="overflowing", date_plus_days=100_000_000)
+    refused = dataclasses.replace(good, id="refused")
+    scheduler.reminders = dataclasses.replace(
+        scheduler.reminders, rules=(overflowing, refused, good)
+    )
+    real = planner.due_records
+
+    def due_records(session, rule, today):  # type: ignore[no-untyped-def]
+        if rule.id == "refused":  # aborts the transaction on PostgreSQL without a savepoint
+            session.execute(text("SELECT * FROM no_such_table"))
+        return real(session, rule, today)
+
+    monkeypatch.setattr(planner, "due_records", due_records)
+    with caplog.at_level(logging.ERROR, logger="qms.scheduler"):
+        first = scheduler.plan()
+        second = scheduler.plan()
+    assert first.reminders == 3 and first.skipped == ("overflowing", "refused")
+    assert second.reminders == 0 and second.skipped == ("overflowing", "refused")
+    logged = [r.getMessage() for r in caplog.records if r.name == "qms.scheduler"]
+    assert len(logged) == 2, logged  # once per rule, not at every pass
+    assert "'overflowing' skipped" in logged[0] and "OverflowError" in logged[0]
+    assert "'refused' skipped" in logged[1]
+    assert all(r.exc_info is None for r in caplog.records)  # one line, no traceback
+    assert len(outbox_rows(example, outbox.REMINDER)) == 3

@@ -73,7 +73,8 @@ def test_valid_file_reads(tmp_path: Path) -> None:
         (
             ("frequency: monthly", "frequency: weekly"),
             "indicators.yaml:10: indicators[0].frequency: "
-            "input should be 'monthly', 'quarterly', 'semester' or 'yearly'",
+            "should be one of 'monthly', 'quarterly', 'semester' or 'yearly', "
+            "not the text 'weekly'",
         ),
         (
             ("target: 95", "target: 120"),
@@ -81,7 +82,7 @@ def test_valid_file_reads(tmp_path: Path) -> None:
         ),
         (
             ('unit: "%"', 'unit: "%"\n    colour: red'),
-            "indicators.yaml:7: unknown key 'indicators[0].colour'",
+            "indicators.yaml:7: unknown key 'indicators[0].colour' (known keys here: ",
         ),
     ],
 )

@@ -76,3 +76,16 @@ def test_a_package_left_out_of_the_layers_breaks_it(tree: Path) -> None:
     result = lint_imports(tree)
     assert result.returncode != 0
     assert "qms.extras" in result.stdout
+
+
+MOST_LINES = 350
+
+
+def test_no_module_is_over_350_lines() -> None:
+    """Modules stay small enough to read in one sitting (docs/architecture.md)."""
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in (ROOT / "src" / "qms").rglob("*.py")
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MOST_LINES
+    }
+    assert long == {}, f"split these by role: {long}"

@@ -104,7 +104,9 @@ def test_bad_yaml_gives_its_line(tmp_path: Path) -> None:
 def test_unknown_key_is_reported(tmp_path: Path) -> None:
     text = VALID.replace("pilot: alice", "pilot: alice\n        pilote: alice")
     assert problems(tmp_path, text) == [
-        "map.yaml:16: unknown key 'macro_processes[0].processes[0].pilote'"
+        "map.yaml:16: unknown key 'macro_processes[0].processes[0].pilote' (did you mean "
+        "'pilot'? known keys here: code, name, purpose, pilot, correspondents, contributors, "
+        "inputs, outputs, interfaces, resources, risks)"
     ]
 
 

@@ -78,15 +78,15 @@ CASES = {
     ),
     "unknown key in a state": (
         edit(("open: {label: Open}", "open: {label: Open, colour: red}")),
-        ["9: unknown key 'states.open.colour'"],
+        ["9: unknown key 'states.open.colour' (known keys here: label, terminal, requires)"],
     ),
     "version not a number": (
         edit(("version: 1", "version: one")),
-        ["2: version: input should be a valid integer"],
+        ["2: version: should be a whole number, not the text 'one'"],
     ),
     "version below 1": (
         edit(("version: 1", "version: 0")),
-        ["2: version: input should be greater than or equal to 1"],
+        ["2: version: should be 1 or more, not the number 0"],
     ),
     "missing key in a transition": (
         edit(("    to: done\n", "")),
@@ -95,13 +95,13 @@ CASES = {
     "unknown input type": (
         edit(("type: text}", "type: txt}")),
         [
-            "19: transitions[0].inputs[0].type: input should be 'text', 'date', 'bool', "
-            "'int', 'choice' or 'person'"
+            "19: transitions[0].inputs[0].type: should be one of 'text', 'date', 'bool', "
+            "'int', 'choice' or 'person', not the text 'txt'"
         ],
     ),
     "no roles": (
         edit(("roles: [pilot]", "roles: []")),
-        ["16: transitions[0].roles: list should have at least 1 item after validation, not 0"],
+        ["16: transitions[0].roles: should list at least 1 item (it is empty)"],
     ),
     "duplicate state": (
         edit(("  done: {label", "  open: {label: Again}\n  done: {label")),
@@ -256,8 +256,9 @@ def test_a_file_with_several_mistakes_reports_them_all_in_line_order(tmp_path: P
 def test_every_schema_mistake_is_reported_not_just_the_first(tmp_path: Path) -> None:
     text = edit(("version: 1", "version: one"), ("label: Finish", "label: Finish\n    colour: red"))
     assert problems(tmp_path, text) == [
-        "2: version: input should be a valid integer",
-        "14: unknown key 'transitions[0].colour'",
+        "2: version: should be a whole number, not the text 'one'",
+        "14: unknown key 'transitions[0].colour' (known keys here: trigger, label, from, to, "
+        "roles, guards, inputs)",
     ]
 
 

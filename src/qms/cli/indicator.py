@@ -3,6 +3,9 @@ dismiss | missing: indicators and their measurements (clause 9.1)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,11 +23,26 @@ def indicator() -> None:
 @indicator.command()
 @click.argument("path", type=click.Path(path_type=Path))
 def check(path: Path) -> None:
-    """Validate an indicators file (against the process map beside it); nothing is stored."""
+    """Validate an indicators file (against the process map beside it); nothing is stored.
+
+    Without a process-map.yaml beside the file, the processes and owners it names are
+    not checked, and the command says so.
+    """
     from qms.services.indicators import files as indicators_file
 
     spec = indicators_file.read(path)
-    click.echo(f"{path}: {len(spec.indicators)} indicators, valid")
+    beside = path.parent / "process-map.yaml"
+    if beside.is_file():
+        click.echo(
+            f"{path}: {len(spec.indicators)} indicators, valid (processes and owners "
+            f"checked against {beside})"
+        )
+    else:
+        click.echo(
+            f"{path}: {len(spec.indicators)} indicators, valid as a file; processes and owners "
+            f"not checked: no process map beside it ({beside} not found; `qms indicator "
+            "load` checks them against the database)"
+        )
 
 
 @indicator.command()
@@ -84,6 +102,16 @@ def list_(app: App, process: str | None, fmt: str) -> None:
     emit(rows, (*columns, "status", "trend", "name"), fmt)
 
 
+@contextmanager
+def _closing(app: App) -> Iterator[None]:
+    """Close the database's connections when the command is done, whatever happened."""
+    try:
+        yield
+    finally:
+        if "database" in vars(app):  # built only if the command got that far
+            app.database.dispose()
+
+
 @indicator.command()
 @click.argument("code")
 @click.argument("period")
@@ -98,7 +126,8 @@ def record(
     """Record VALUE of indicator CODE for PERIOD (2026-03, 2026-Q1, 2026-S1 or 2026)."""
     from qms.services.indicators import service as indicators
 
-    outcome = indicators.record(app.services, actor, code, period, value, comment, reason)
+    with _closing(app):
+        outcome = indicators.record(app.services, actor, code, period, value, comment, reason)
     click.echo(f"{code} {period.upper()}: {value} {outcome.value}")
 
 
@@ -109,10 +138,29 @@ def record(
 @click.option("--dry-run", is_flag=True, help="Check the whole file and say what would change.")
 @pass_app
 def import_(app: App, path: Path, actor: str, reason: str, dry_run: bool) -> None:
-    """Import a CSV or XLSX file (columns indicator, period, value[, comment]): all or nothing."""
+    """Import a CSV or XLSX file (columns indicator, period, value[, comment]): all or nothing.
+
+    CSV in UTF-8 (with or without BOM) or Windows-1252, separated by commas or semicolons;
+    the first sheet of an XLSX workbook.  Every bad row is named; the first 50 problems
+    are shown, then how many more there are.
+    """
+    from qms.errors import DefinitionError
     from qms.services.indicators import imports as indicators_import
 
-    report = indicators_import.import_file(app.services, actor, path, reason, dry_run)
+    try:
+        with _closing(app):
+            report = indicators_import.import_file(
+                app.services,
+                actor,
+                path,
+                reason,
+                dry_run,
+                notice=lambda t: click.echo(f"{path}: {t}"),
+            )
+    except DefinitionError as exc:
+        for line in indicators_import.shown_lines(exc.problems):
+            click.echo(line, err=True)
+        sys.exit(1)
     counts = ", ".join(f"{n} {what}" for what, n in sorted(report.outcomes.items()))
     verb = "would import" if dry_run else "imported"
     click.echo(f"{path}: {report.rows} rows checked, {verb}: {counts or 'nothing'}")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 
 from qms.cli.app import App, pass_app
 from qms.models import MacroProcess, Role, RoleAssignment
+
+FAR_AHEAD_DAYS = 366  # an --as-of later than this after today asks for --force
 
 
 @click.group()
@@ -43,8 +45,14 @@ def check(file: Path) -> None:
 @processmap.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--as-of", callback=_date, help="Date the changes take effect (default: today).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help=f"Accept an --as-of date more than {FAR_AHEAD_DAYS} days ahead of today (the "
+    "roles it opens and closes cannot be undone by loading again with an earlier date).",
+)
 @pass_app
-def load(app: App, file: Path, as_of: date | None) -> None:
+def load(app: App, file: Path, as_of: date | None, force: bool) -> None:
     """Validate FILE and upsert it; loading the same file twice changes nothing.
 
     A changed pilot, correspondent or role closes the old assignment on the
@@ -53,10 +61,18 @@ def load(app: App, file: Path, as_of: date | None) -> None:
     from qms.services.processmap import files as processmap_file
     from qms.services.processmap import service as processmap
 
+    today = app.today()
+    if as_of is not None and as_of > today + timedelta(days=FAR_AHEAD_DAYS) and not force:
+        raise click.BadParameter(
+            f"{as_of} is more than a year after today ({today}): the roles it opens and "
+            "closes could not be undone by loading with an earlier date; give --force "
+            "if this is what you mean",
+            param_hint="'--as-of'",
+        )
     spec = processmap_file.read(file)
     database = app.ready_database()
     with database.unit_of_work() as uow:
-        report = processmap.load(uow.session, spec, as_of or app.today())
+        report = processmap.load(uow.session, spec, as_of or today)
         uow.commit()
     if not report.changed:
         click.echo(f"{file}: loaded, nothing changed")

@@ -6,10 +6,16 @@ and writes one outbox row per person with a dedupe key naming the record, the ru
 the deadline, the occurrence and the person.  Running the pass twice, or on two
 machines at once, writes each row once.  A record that leaves the rule's states
 (closed, cancelled) is no longer read, so its reminders stop.
+
+A rule that fails (a date it cannot compute, a query the database refuses) is skipped
+and the others are planned: each rule's reading runs in its own savepoint, and the
+failure is logged once per process for that rule and error, not at every pass.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,6 +29,11 @@ from qms.scheduler import outbox
 from qms.scheduler.people import Directory
 from qms.scheduler.rules import Reminders, Rule
 
+log = logging.getLogger("qms.scheduler")
+
+_reported: set[tuple[str, str]] = set()  # (rule, error) already logged by this process
+_reported_lock = threading.Lock()
+
 
 @dataclass(frozen=True)
 class PlanReport:
@@ -31,6 +42,7 @@ class PlanReport:
     reminders: int = 0
     digests: int = 0
     reports: int = 0
+    skipped: tuple[str, ...] = ()  # the rules that failed in this pass, by id
 
     @property
     def total(self) -> int:
@@ -60,9 +72,20 @@ def plan(session: Session, reminders: Reminders, moment: Moment) -> PlanReport:
     """Write what is due at ``moment``; the caller commits."""
     people = Directory.load(session, moment.today)
     rows: list[dict[str, Any]] = []
+    skipped: list[str] = []
     for rule in reminders.rules:
-        for record in due_records(session, rule, moment.today):
-            rows.extend(_reminder_rows(rule, record, people, moment, reminders))
+        try:
+            with session.begin_nested():  # a refused query must not abort the others
+                found = [
+                    row
+                    for record in due_records(session, rule, moment.today)
+                    for row in _reminder_rows(rule, record, people, moment, reminders)
+                ]
+        except Exception as exc:  # one rule's failure must not stop the pass
+            _report_once(rule, exc)
+            skipped.append(rule.id)
+            continue
+        rows.extend(found)
     digests = _digest_rows(rows, moment, reminders)
     reports = _dashboard_rows(session, people, moment, reminders)
     reports += _review_pack_rows(session, people, moment, reminders)
@@ -71,6 +94,23 @@ def plan(session: Session, reminders: Reminders, moment: Moment) -> PlanReport:
         reminders=outbox.write_new(session, rows),
         digests=outbox.write_new(session, digests),
         reports=outbox.write_new(session, reports),
+        skipped=tuple(skipped),
+    )
+
+
+def _report_once(rule: Rule, exc: Exception) -> None:
+    """Log a rule's failure the first time this process meets it (one line, no traceback)."""
+    first_line = next(iter(str(exc).splitlines()), "")  # a database error goes on with its SQL
+    error = f"{type(exc).__name__}: {first_line}"
+    with _reported_lock:
+        if (rule.id, error) in _reported:
+            return
+        _reported.add((rule.id, error))
+    log.error(
+        "reminder rule '%s' skipped, the other rules are planned: %s (logged once; "
+        "check the rule with `qms scheduler rules`)",
+        rule.id,
+        error,
     )
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from sqlalchemy import ColumnElement, Date, inspect
@@ -22,64 +22,38 @@ from sqlalchemy import ColumnElement, Date, inspect
 from qms import yamldoc
 from qms.errors import DefinitionError, Problem
 from qms.models import Base
+from qms.scheduler.schedules import MAX_DAYS, Schedules, SchedulesSpec, schedules_of
 from qms.workflow.definition import WorkflowDefinition
 from qms.yamldoc import Document, Spec
 
 RecipientName = Literal["owner", "pilot", "correspondents", "directors", "quality_managers"]
-HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+yamldoc.describe_pattern(r"^[a-z][a-z0-9-]*$", "a name in lowercase like action-due")
+
+# Bounds on every number of the file, so that a file ``qms scheduler rules`` accepts can
+# always be planned: ten years of days either way keeps every date the planner computes
+# (today, a record's date, plus or minus these) far inside what a date can hold.
+MAX_STEPS = 50  # entries of ``before`` or ``escalate`` in one rule
+Days = Annotated[int, Field(le=MAX_DAYS)]  # ``before``: 1 or more, checked with its own message
 
 
 class EscalationSpec(Spec):
-    after: int = Field(ge=1, description="days past the deadline")
+    after: int = Field(ge=1, le=MAX_DAYS, description="days past the deadline")
     to: list[RecipientName] = Field(min_length=1)
 
 
 class RuleSpec(Spec):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=40)
-    label: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=200)  # the e-mail's subject
     record: str = Field(min_length=1)
     date: str = Field(min_length=1)
-    date_plus_days: int = 0
+    date_plus_days: int = Field(0, ge=-MAX_DAYS, le=MAX_DAYS)
     states: list[str] | None = None
     to: list[RecipientName] = Field(min_length=1)
-    before: list[int] = []
+    before: list[Days] = Field([], max_length=MAX_STEPS)
     on_the_day: bool = True
-    overdue_every: int | None = Field(None, ge=1)
-    escalate: list[EscalationSpec] = []
+    overdue_every: int | None = Field(None, ge=1, le=MAX_DAYS)
+    escalate: list[EscalationSpec] = Field([], max_length=MAX_STEPS)
     optional: bool = False
-
-
-class DashboardSpec(Spec):
-    enabled: bool = True
-    day_of_month: int = Field(1, ge=1, le=28)
-    at: str = Field("08:00", pattern=HH_MM)
-
-
-class ReviewPackSpec(Spec):
-    enabled: bool = True
-    days_before: int = Field(14, ge=1)
-
-
-class TrailSealSpec(Spec):
-    enabled: bool = True
-    at: str = Field("23:30", pattern=HH_MM)
-
-
-class MeasurementsSpec(Spec):
-    enabled: bool = True
-    every_days: int = Field(7, ge=1)
-    escalate_after_days: int = Field(14, ge=1)
-    look_back_days: int = Field(120, ge=1)
-
-
-class SchedulesSpec(Spec):
-    plan_every_minutes: int = Field(15, ge=1)
-    dispatch_every_seconds: int = Field(60, ge=1)
-    digest_at: str = Field("07:30", pattern=HH_MM)
-    dashboard: DashboardSpec = DashboardSpec()
-    review_pack: ReviewPackSpec = ReviewPackSpec()
-    measurements: MeasurementsSpec = MeasurementsSpec()
-    trail_seal: TrailSealSpec = TrailSealSpec()
 
 
 class RemindersSpec(Spec):
@@ -151,21 +125,6 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Schedules:
-    plan_every_minutes: int
-    dispatch_every_seconds: int
-    digest_at: time
-    dashboard_enabled: bool
-    dashboard_day: int
-    dashboard_at: time
-    review_pack_enabled: bool
-    review_pack_days_before: int
-    measurements: MeasurementsSpec
-    trail_seal_enabled: bool = True
-    trail_seal_at: time = time(23, 30)
-
-
-@dataclass(frozen=True)
 class Reminders:
     """The rules in force, the optional rules left out (with why), and the schedules."""
 
@@ -181,7 +140,7 @@ class Reminders:
 def read(path: Path | str, workflows: Mapping[str, WorkflowStates]) -> Reminders:
     """Parse and check the rules file; DefinitionError lists every problem with its line."""
     doc = yamldoc.load(path)
-    spec = yamldoc.parse(doc, RemindersSpec)
+    spec = yamldoc.parse_checked(doc, RemindersSpec, lambda d, s: _meaning(d, s, workflows))
     rules: list[Rule] = []
     inactive: list[tuple[str, str]] = []
     problems = list(_duplicates(doc, spec))
@@ -195,23 +154,18 @@ def read(path: Path | str, workflows: Mapping[str, WorkflowStates]) -> Reminders
             problems.extend(found)
     if problems:
         raise DefinitionError(problems)
-    return Reminders(str(path), tuple(rules), tuple(inactive), _schedules(spec.schedules))
+    return Reminders(str(path), tuple(rules), tuple(inactive), schedules_of(spec.schedules))
 
 
-def _schedules(spec: SchedulesSpec) -> Schedules:
-    return Schedules(
-        plan_every_minutes=spec.plan_every_minutes,
-        dispatch_every_seconds=spec.dispatch_every_seconds,
-        digest_at=time.fromisoformat(spec.digest_at),
-        dashboard_enabled=spec.dashboard.enabled,
-        dashboard_day=spec.dashboard.day_of_month,
-        dashboard_at=time.fromisoformat(spec.dashboard.at),
-        review_pack_enabled=spec.review_pack.enabled,
-        review_pack_days_before=spec.review_pack.days_before,
-        measurements=spec.measurements,
-        trail_seal_enabled=spec.trail_seal.enabled,
-        trail_seal_at=time.fromisoformat(spec.trail_seal.at),
-    )
+def _meaning(
+    doc: Document, spec: RemindersSpec, workflows: Mapping[str, WorkflowStates]
+) -> Iterable[Problem]:
+    """Every problem in the meaning of the rules (an optional rule's are not problems)."""
+    yield from _duplicates(doc, spec)
+    for i, rule_spec in enumerate(spec.rules):
+        rule, found = _compile(doc, i, rule_spec, workflows)
+        if rule is None and not (rule_spec.optional and found):
+            yield from found
 
 
 def _duplicates(doc: Document, spec: RemindersSpec) -> Iterable[Problem]:

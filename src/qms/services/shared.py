@@ -12,8 +12,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,12 +23,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from qms.db import Database
 from qms.errors import ConflictError, NotFound, ValidationError
-from qms.models import RECORD_MODELS, HistoryEntry, Person, Process, WorkflowRecord
+from qms.models import RECORD_MODELS, Base, HistoryEntry, Person, Process, WorkflowRecord
+from qms.models.text import FREE_TEXT, IDENTIFIER, TextRule, rule_for
 from qms.workflow.engine import Available, WorkflowEngine
 from qms.workflow.permissions import ActorRoles
 
 
 def person(session: Session, handle: str, field: str = "person") -> Person:
+    looked_up(field, handle)
     found = session.scalar(select(Person).where(Person.handle == handle))
     if found is None:
         raise ValidationError(field, f"unknown person '{handle}'")
@@ -34,6 +38,7 @@ def person(session: Session, handle: str, field: str = "person") -> Person:
 
 
 def process(session: Session, code: str, field: str = "process") -> Process:
+    looked_up(field, code)
     found = session.scalar(select(Process).where(Process.code == code))
     if found is None:
         raise ValidationError(field, f"unknown process '{code}'")
@@ -51,6 +56,8 @@ def typed(record: WorkflowRecord, name: str, value: Any) -> Any:
     if column is None or not isinstance(value, str):
         return value
     python_type = column.type.python_type
+    if python_type is str:
+        return text_for(type(record), name, value)
     try:
         if python_type is date:
             return date.fromisoformat(value)
@@ -86,10 +93,63 @@ def one_of(field: str, value: str, allowed: type[enum.StrEnum] | list[str]) -> s
     return value
 
 
-def required_text(field: str, value: str | None) -> str:
+def required_text(
+    field: str, value: str | None, column: tuple[type[Base], str] | None = None
+) -> str:
+    """``value`` stripped, refused when empty; checked against ``column`` (model, name)
+    when given, as free text otherwise."""
     if value is None or not value.strip():
         raise ValidationError(field, "is required")
+    if column is None:
+        return checked_text(FREE_TEXT, field, value)
+    return text_for(*column, value, field)
+
+
+# Text that reaches a column (qms.models.text has the rules).
+
+
+def text_for(model: type[Base], column: str, value: str | None, field: str | None = None) -> str:
+    """``value`` stripped and checked against ``model``'s column ``column``: its length
+    (the column's own), and no control or (in names, handles, codes) bidi character;
+    a ValidationError naming ``field`` (default: the column) otherwise."""
+    return checked_text(rule_for(model, column), field or column, value)
+
+
+def checked_text(rule: TextRule, field: str, value: str | None) -> str:
+    """``value`` stripped and checked against ``rule``; a ValidationError naming ``field``."""
+    if value is None:
+        return ""
+    problem = rule.character_problem(value) or rule.length_problem(value.strip())
+    if problem is not None:
+        raise ValidationError(field, problem)
     return value.strip()
+
+
+def looked_up(field: str, key: str) -> str:
+    """A handle or code given to look something up: no control or bidi character (a NUL
+    would reach PostgreSQL as a driver error)."""
+    problem = IDENTIFIER.character_problem(key)
+    if problem is not None:
+        raise ValidationError(field, problem)
+    return key
+
+
+def spec_text(rule: TextRule) -> BeforeValidator:
+    """A file schema's check of a text field against ``rule`` (``rule_for(Model, column)``
+    or ``FREE_TEXT``), run before its pattern so the message says what is wrong:
+    ``name: Annotated[str, spec_text(rule_for(Person, "name"))]``."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            problem = rule.problem(value)
+            if problem is not None:
+                raise PydanticCustomError("text", problem)
+        return value
+
+    return BeforeValidator(check)
+
+
+SpecFreeText = Annotated[str, spec_text(FREE_TEXT)]
 
 
 def months_before(day: date, months: int) -> date:
@@ -131,7 +191,8 @@ def start(
     """Create a record of ``kind`` in its workflow's initial state; returns it (committed)."""
 
     def prepare(session: Session) -> WorkflowRecord:
-        record = model_for(kind)(title=title, data={})
+        model = model_for(kind)
+        record = model(title=text_for(model, "title", title), data={})
         if process is not None:
             record.process_id = _process(session, process).id
         allowed = engine.registry.for_kind(kind).fields
@@ -140,7 +201,10 @@ def start(
                 raise ValidationError(
                     name, f"not a field of {kind} (its fields: {', '.join(allowed)})"
                 )
-            record.set_field(name, typed(record, name, value))
+            value = typed(record, name, value)
+            if isinstance(value, str) and not record.has_field(name):  # kept in its JSON data
+                value = checked_text(FREE_TEXT, name, value)
+            record.set_field(name, value)
         return record
 
     return start_with(database, engine, actor, prepare, comment)
@@ -154,6 +218,7 @@ def start_with(
     comment: str = "",
 ) -> WorkflowRecord:
     """Start the record ``prepare`` builds (and checks) in the same transaction."""
+    _comment(comment)
     with database.unit_of_work() as uow:
         person = active_person(uow.session, actor)
         record = prepare(uow.session)
@@ -175,6 +240,8 @@ def fire(
     after: AfterFire | None = None,
 ) -> HistoryEntry:
     """Fire ``trigger`` on a record as ``actor``; returns the history row written."""
+    _comment(comment)
+    looked_up("actor", actor)
     with database.unit_of_work() as uow:
         session = uow.session
         found = record(session, kind, record_id)
@@ -192,6 +259,11 @@ def available(
     with database.reading() as session:
         found = record(session, kind, record_id)
         return engine.available_triggers(session, found, person(session, actor, "actor"))
+
+
+def _comment(comment: str) -> None:
+    """A fire's comment goes to the trail (a Text column): any length, no control character."""
+    checked_text(rule_for(HistoryEntry, "comment"), "comment", comment)
 
 
 def _commit(commit: Callable[[], None], reference: str) -> None:

@@ -237,10 +237,9 @@ def _read(path: Path | str) -> tuple[WorkflowDefinition, yamldoc.Document]:
         doc = yamldoc.load(path, error=WorkflowDefinitionError)
     except WorkflowDefinitionError as exc:
         raise WorkflowDefinitionError([validate.readable(p) for p in exc.problems]) from exc
-    spec = yamldoc.parse(doc, WorkflowSpec, error=WorkflowDefinitionError)
-    problems = list(validate.check(doc, spec))
-    if problems:
-        raise WorkflowDefinitionError(problems)
+    spec = yamldoc.parse_checked(
+        doc, WorkflowSpec, validate.check, WorkflowDefinitionError, validate.check_entries
+    )
     return _from_spec(spec, doc.path), doc
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from qms.errors import ValidationError
 from qms.models import Person
+from qms.models.text import FREE_TEXT, IDENTIFIER, TextRule
 from qms.workflow.definition import InputDef, InputType, TransitionDef
 
 TRUE_WORDS = {"true", "yes", "y", "1", "oui"}
@@ -43,8 +44,8 @@ def coerce_inputs(
 
 def _coerce(session: Session, spec: InputDef, raw: Any) -> Any:
     match spec.type:
-        case InputType.TEXT:
-            return str(raw).strip()
+        case InputType.TEXT:  # kept in the record's JSON data: no length, several lines
+            return _text(spec, FREE_TEXT, str(raw)).strip()
         case InputType.INT:
             return _integer(spec, raw)
         case InputType.BOOL:
@@ -87,13 +88,21 @@ def _date(spec: InputDef, raw: Any) -> date:
 
 
 def _person(session: Session, spec: InputDef, raw: Any) -> str:
-    handle = raw.handle if isinstance(raw, Person) else str(raw)
+    handle = raw.handle if isinstance(raw, Person) else _text(spec, IDENTIFIER, str(raw))
     active = session.scalar(select(Person.active).where(Person.handle == handle))
     if active is None:
         raise ValidationError(spec.name, f"unknown person '{handle}'")
     if not active:
         raise ValidationError(spec.name, f"'{handle}' is no longer active")
     return handle
+
+
+def _text(spec: InputDef, rule: TextRule, value: str) -> str:
+    """``value`` unless a character of it is refused (a NUL would reach PostgreSQL)."""
+    problem = rule.character_problem(value)
+    if problem is not None:
+        raise ValidationError(spec.name, problem)
+    return value
 
 
 def jsonable(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from qms.services import shared
 from qms.services.audits.common import audit, commit, coordinator, holds_institution_role, note
 from qms.services.audits.files import template_for
 from qms.services.audits.queries import checklist_items
-from qms.services.shared import one_of
+from qms.services.shared import one_of, text_for
 
 PREPARING = ("planned", "plan_issued", "in_progress")
 
@@ -80,8 +80,8 @@ def add_question(app: Services, actor: str, audit_id: int, clause: str, question
             ChecklistItem(
                 audit_id=record.id,
                 position=position,
-                clause=clause.strip(),
-                question=question.strip(),
+                clause=text_for(ChecklistItem, "clause", clause),
+                question=text_for(ChecklistItem, "question", question),
             )
         )
         commit(uow, record.reference)
@@ -112,7 +112,7 @@ def answer(
         if not evidence.strip():
             raise ValidationError("evidence", "say what was seen, heard or read (ISO 19011 6.4.7)")
         item.answer = Answer(one_of("answer", value, Answer))
-        item.evidence = evidence.strip()
+        item.evidence = text_for(ChecklistItem, "evidence", evidence)
         item.answered_by_id, item.answered_at = person.id, app.engine.clock.now()
         commit(uow, record.reference)
         return item

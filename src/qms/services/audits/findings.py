@@ -23,6 +23,7 @@ from qms.models import (
     RoleAssignment,
     TeamMember,
 )
+from qms.models.text import FREE_TEXT, column_length
 from qms.services import shared
 from qms.services.audits.common import (
     audit,
@@ -34,6 +35,7 @@ from qms.services.audits.common import (
     required,
 )
 from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
+from qms.services.shared import checked_text, text_for
 
 EFFECTIVENESS_DELAY = timedelta(days=30)
 
@@ -59,16 +61,17 @@ def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
         kind = types.get(spec.finding_type)
         if kind is None:
             raise ValidationError("type", f"{spec.finding_type!r} is not one of {', '.join(types)}")
+        description = checked_text(FREE_TEXT, "description", spec.description)
         finding = AuditFinding(
             audit_id=record.id,
             process_id=record.process_id,
             finding_type=kind.name,
             grade=kind.grade,
-            title=required("title", spec.title),
-            criterion=required("criterion", spec.criterion),
-            evidence=required("evidence", spec.evidence),
+            title=text_for(AuditFinding, "title", required("title", spec.title)),
+            criterion=text_for(AuditFinding, "criterion", required("criterion", spec.criterion)),
+            evidence=text_for(AuditFinding, "evidence", required("evidence", spec.evidence)),
             found_on=today,
-            data={"description": spec.description.strip()} if spec.description.strip() else {},
+            data={"description": description} if description else {},
         )
         app.engine.start(session, finding, person)
         if kind.grade is not None:
@@ -120,7 +123,7 @@ def _raise_nonconformity(
     )
     app.engine.start(session, nc, person, f"raised by {finding.reference}")
     action = ImprovementAction(
-        title=f"Corrective action: {finding.title}"[:300],
+        title=f"Corrective action: {finding.title}"[: column_length(ImprovementAction, "title")],
         description=f"Correct the cause of {finding.grade} nonconformity #{nc.id} found by "
         f"{finding.reference} ({record.reference}). Criterion: {finding.criterion}",
         process_id=record.process_id,

@@ -26,7 +26,7 @@ from qms.services import shared
 from qms.services.audits import report as audits_report
 from qms.services.audits.common import audit, commit, coordinator, note, programme_of
 from qms.services.audits.team import add_member
-from qms.services.shared import one_of
+from qms.services.shared import one_of, text_for
 
 KIND = "internal_audit"
 EDITABLE_STATES = ("planned",)
@@ -115,8 +115,9 @@ def _new_audit(
     unknown = set(details) - set(DETAILS)
     if unknown:
         raise ValidationError(sorted(unknown)[0], f"not an audit detail ({', '.join(DETAILS)})")
+    title = text_for(InternalAudit, "title", details.get("title"))
     record = InternalAudit(
-        title=details.get("title") or f"{kind.replace('_', '-')} audit of {process.code}",
+        title=title or f"{kind.replace('_', '-')} audit of {process.code}",
         process_id=process.id,
         audit_type=kind,
         planned_start=start,
@@ -126,7 +127,7 @@ def _new_audit(
     )
     for name, value in details.items():
         if name != "title":
-            setattr(record, name, value.strip())
+            setattr(record, name, text_for(InternalAudit, name, value))
     return record
 
 
@@ -153,7 +154,7 @@ def edit(app: Services, actor: str, audit_id: int, details: Mapping[str, str]) -
         for name, value in details.items():
             if name not in DETAILS:
                 raise ValidationError(name, f"not an audit detail ({', '.join(DETAILS)})")
-            setattr(record, name, value.strip())
+            setattr(record, name, text_for(InternalAudit, name, value))
         note(session, app.engine, record, "edit_plan", person, dict(details))
         commit(uow, record.reference)
         return record

@@ -12,7 +12,7 @@ from qms.errors import ValidationError
 from qms.models import ImprovementAction, Nonconformity, WorkflowRecord
 from qms.services import shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
-from qms.services.shared import one_of, required_text
+from qms.services.shared import one_of, required_text, text_for
 
 KIND = "improvement_action"
 
@@ -41,16 +41,18 @@ def new(
     def prepare(session: Session) -> WorkflowRecord:
         _check_dates(spec, today, allow_past_due)
         action = ImprovementAction(
-            title=required_text("title", spec.title),
-            description=spec.description.strip(),
+            title=required_text("title", spec.title, (ImprovementAction, "title")),
+            description=text_for(ImprovementAction, "description", spec.description),
             process_id=shared.process(session, spec.process).id,
             owner_id=shared.active_person(session, spec.owner, "owner").id,
             due_date=spec.due_date,
             kind=one_of("kind", spec.kind, ActionKind),
             priority=one_of("priority", spec.priority, Priority),
             origin=one_of("origin", spec.origin, Origin),
-            origin_ref=spec.origin_ref.strip(),
-            effectiveness_criteria=spec.effectiveness_criteria.strip(),
+            origin_ref=text_for(ImprovementAction, "origin_ref", spec.origin_ref),
+            effectiveness_criteria=text_for(
+                ImprovementAction, "effectiveness_criteria", spec.effectiveness_criteria
+            ),
             effectiveness_check_date=spec.effectiveness_check_date,
             data={},
         )

@@ -15,7 +15,7 @@ from qms.errors import ValidationError
 from qms.models import HistoryEntry, Nonconformity, WorkflowRecord
 from qms.services import shared
 from qms.services.capa.vocabulary import NcSource
-from qms.services.shared import months_before, one_of, required_text
+from qms.services.shared import months_before, one_of, required_text, text_for
 
 KIND = "nonconformity"
 
@@ -42,8 +42,8 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
             raise ValidationError("detected_on", f"{detected_on} is in the future")
         detector = shared.active_person(session, spec.detected_by or actor, "detected_by")
         return Nonconformity(
-            title=required_text("title", spec.title),
-            description=spec.description.strip(),
+            title=required_text("title", spec.title, (Nonconformity, "title")),
+            description=text_for(Nonconformity, "description", spec.description),
             process_id=shared.process(session, spec.process).id,
             source=one_of("source", spec.source, NcSource),
             severity=one_of("severity", spec.severity or grades[-1], grades),

@@ -1,20 +1,16 @@
-"""The files of indicators (clause 9.1): the indicators file and measurement imports.
+"""The indicators file (clause 9.1): ``workflows/indicators.yaml``, read and checked.
 
-The indicators file (``workflows/indicators.yaml``) is checked like the process map:
-every mistake is one ``file:line: message``, and the whole file is refused when any is
-found.  Process codes and people are checked against the process map beside the file
-(``check``) or against the database (``load``).  A measurements file (CSV or XLSX) is
-read into rows by :func:`read_rows`; the import checks and stores them.
+The indicators file is checked like the process map: every mistake is one
+``file:line: message``, and the whole file is refused when any is found.  Process codes
+and people are checked against the process map beside the file (``check``) or against the
+database (``load``).  The measurements files (CSV or XLSX) are read by
+:mod:`qms.services.indicators.sheets`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -22,28 +18,31 @@ from pydantic import Field
 
 from qms import yamldoc
 from qms.errors import DefinitionError, Problem
-from qms.models import Direction, Frequency, Topic
+from qms.models import Direction, Frequency, Indicator, Topic
+from qms.models.text import rule_for
 from qms.services.indicators import periods as indicators_periods
-from qms.services.processmap.files import CODE, HANDLE
+from qms.services.processmap.files import CODE, HANDLE, HandleRef, ProcessRef
+from qms.services.shared import spec_text
 from qms.yamldoc import Document, Spec
 
 INDICATOR_CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 
 
 class IndicatorSpec(Spec):
-    code: str = Field(pattern=INDICATOR_CODE, max_length=40)
-    process: str = Field(pattern=CODE)
-    name: str = Field(min_length=1, max_length=200)
-    measures: str = Field(min_length=1)
-    method: str = ""
-    unit: str = Field("", max_length=20)
+    # Lengths from the Indicator model's columns; characters checked before the patterns.
+    code: Annotated[str, spec_text(rule_for(Indicator, "code"))] = Field(pattern=INDICATOR_CODE)
+    process: ProcessRef = Field(pattern=CODE)
+    name: Annotated[str, spec_text(rule_for(Indicator, "name"))] = Field(min_length=1)
+    measures: Annotated[str, spec_text(rule_for(Indicator, "measures"))] = Field(min_length=1)
+    method: Annotated[str, spec_text(rule_for(Indicator, "method"))] = ""
+    unit: Annotated[str, spec_text(rule_for(Indicator, "unit"))] = ""
     # Not strict: the file gives enums as strings, and the enum's error lists the valid ones.
     direction: Direction = Field(strict=False)
     target: float | int
     alert_threshold: float | int
     frequency: Frequency = Field(strict=False)
-    data_source: str = Field(min_length=1)
-    owner: str | None = Field(None, pattern=HANDLE)
+    data_source: Annotated[str, spec_text(rule_for(Indicator, "data_source"))] = Field(min_length=1)
+    owner: HandleRef | None = Field(None, pattern=HANDLE)
     about: list[Annotated[Topic, Field(strict=False)]] = []
     minimum: float | int | None = None
     maximum: float | int | None = None
@@ -64,13 +63,15 @@ def read(
     they are read from ``process-map.yaml`` beside the file, if there is one.
     """
     doc = yamldoc.load(path)
-    spec = yamldoc.parse(doc, IndicatorsSpec)
     if processes is None or people is None:
         processes, people = _beside(Path(path))
-    problems = list(check(doc, spec, processes, people))
-    if problems:
-        raise DefinitionError(problems)
-    return spec
+    known_processes, known_people = processes, people
+    return yamldoc.parse_checked(
+        doc,
+        IndicatorsSpec,
+        lambda d, spec: check(d, spec, known_processes, known_people),
+        DefinitionError,
+    )
 
 
 def _beside(path: Path) -> tuple[set[str] | None, set[str] | None]:
@@ -152,106 +153,3 @@ def _check_numbers(
 
 def _g(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
-
-
-# --- measurement files (CSV, XLSX) --------------------------------------------------------
-
-
-COLUMNS = ("indicator", "period", "value")
-ALIASES = {"code": "indicator", "indicator_code": "indicator", "note": "comment"}
-
-
-@dataclass(frozen=True)
-class Row:
-    number: int
-    indicator: str
-    period: object
-    value: object
-    comment: str
-
-
-def read_rows(path: Path) -> list[Row]:
-    """The data rows of a CSV or XLSX file; a DefinitionError when the file itself is wrong."""
-    shown = str(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise DefinitionError([Problem(shown, 0, "give a .csv or .xlsx file")])
-    try:
-        table = list(_xlsx(path) if suffix == ".xlsx" else _csv(path))
-    except FileNotFoundError:
-        raise DefinitionError([Problem(shown, 0, "file not found")]) from None
-    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as exc:
-        raise DefinitionError([Problem(shown, 0, f"cannot read: {exc}")]) from exc
-    if not table:
-        raise DefinitionError([Problem(shown, 1, "the file is empty")])
-    header = [ALIASES.get(h, h) for h in (_header(c) for c in table[0])]
-    absent = [c for c in COLUMNS if c not in header]
-    if absent:
-        raise DefinitionError(
-            [
-                Problem(
-                    shown,
-                    1,
-                    f"missing column {', '.join(absent)} (columns: indicator, "
-                    "period, value, and optionally comment)",
-                )
-            ]
-        )
-    where = {name: header.index(name) for name in (*COLUMNS, "comment") if name in header}
-    return [
-        _row(number, cells, where)
-        for number, cells in enumerate(table[1:], start=2)
-        if any(c not in (None, "") for c in cells)
-    ]
-
-
-def _header(cell: object) -> str:
-    return str(cell or "").strip().lower().replace(" ", "_")
-
-
-def _row(number: int, cells: list[object], where: dict[str, int]) -> Row:
-    def cell(name: str) -> object:
-        index = where.get(name)
-        return cells[index] if index is not None and index < len(cells) else None
-
-    comment = cell("comment")
-    return Row(
-        number,
-        str(cell("indicator") or "").strip(),
-        cell("period"),
-        cell("value"),
-        "" if comment is None else str(comment).strip(),
-    )
-
-
-def _csv(path: Path) -> Iterator[list[object]]:
-    text = path.read_text(encoding="utf-8-sig")
-    dialect = "excel-semicolon" if _semicolons(text) else "excel"
-    csv.register_dialect("excel-semicolon", delimiter=";")
-    yield from csv.reader(io.StringIO(text), dialect)
-
-
-def _semicolons(text: str) -> bool:
-    first = text.split("\n", 1)[0]
-    return first.count(";") > first.count(",")
-
-
-def _xlsx(path: Path) -> Iterator[list[object]]:
-    from openpyxl import load_workbook  # imported here: only imports need it
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        book.close()
-
-
-def period_text(raw: object, frequency: Frequency) -> str:
-    """A period cell as text; a spreadsheet may have turned 2026-03 into a date or 2026 a number."""
-    if isinstance(raw, datetime | date) and frequency == Frequency.MONTHLY:
-        return f"{raw.year}-{raw.month:02d}"
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    return "" if raw is None else str(raw).strip()

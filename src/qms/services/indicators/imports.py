@@ -5,12 +5,16 @@ with its row number (as a spreadsheet shows it: the header is row 1) and the rea
 unknown indicator, period outside its frequency, not a number, duplicate period, value
 not allowed.  Importing the same file again changes nothing; a row that changes a
 stored value is a correction, accepted only with a reason (kept with the previous value).
-The file itself is read by :func:`qms.services.indicators.files.read_rows`.
+The file itself is read by :func:`qms.services.indicators.sheets.read_table`; the problems
+of its cells (control characters, formulas without result) are reported with the others.
+A person is shown the first :data:`SHOWN` problems and how many more there are
+(:func:`shown_lines`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,9 +27,12 @@ from qms.errors import DefinitionError, Problem
 from qms.models import Indicator, Measurement
 from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import service as indicators
-from qms.services.indicators.files import Row, period_text, read_rows
 from qms.services.indicators.service import Entry
+from qms.services.indicators.sheets import Row, period_text, read_table
 from qms.workflow.permissions import ActorRoles
+
+SHOWN = 50  # problems shown to a person; the rest are counted
+SOURCE_LENGTH = 200  # Measurement.source, MeasurementRevision.source: String(200)
 
 
 @dataclass
@@ -35,31 +42,53 @@ class Report:
     rows: int
     outcomes: Counter[str]
     dry_run: bool
+    encoding: str = ""
 
 
 def import_file(
-    app: Services, actor: str, path: Path, reason: str = "", dry_run: bool = False
+    app: Services,
+    actor: str,
+    path: Path,
+    reason: str = "",
+    dry_run: bool = False,
+    notice: Callable[[str], None] | None = None,
 ) -> Report:
-    """Check every row, then store them all in one transaction (or nothing)."""
-    rows = read_rows(path)
+    """Check every row, then store them all in one transaction (or nothing).
+
+    ``notice`` is told how a CSV file was read ("read as Windows-1252 (not UTF-8)") as soon
+    as it is, before any row is checked.
+    """
+    table = read_table(path)
+    if notice is not None and table.encoding:
+        notice(f"read as {table.encoding}")
+    rows = table.rows
     today, now = app.engine.today(), app.engine.clock.now()
     with app.database.unit_of_work() as uow:
         session = uow.session
         roles = ActorRoles.for_handle(session, actor, today)
         entries, problems = _check(session, str(path), rows, roles, today)
         stored = _stored(session, entries)
-        problems += _corrections(str(path), entries, stored, reason)
+        problems += table.problems + _corrections(str(path), entries, stored, reason)
         if problems:
             raise DefinitionError(problems)
         outcomes: Counter[str] = Counter()
-        source = f"import {path.name}"
+        source = f"import {path.name}"[:SOURCE_LENGTH]
         for _, entry in entries:
             found = stored.get((entry.indicator.id, entry.period.label))
             outcome = indicators.store_over(session, entry, found, actor, now, source, reason)
             outcomes[outcome.value] += 1
         if not dry_run:
             uow.commit()
-        return Report(len(rows), outcomes, dry_run)
+        return Report(len(rows), outcomes, dry_run, table.encoding)
+
+
+def shown_lines(problems: list[Problem], limit: int = SHOWN) -> list[str]:
+    """The lines a person reads: the first ``limit`` problems, then how many more."""
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        rest = len(problems) - limit
+        lines.append(f"... and {rest} more problem{'s' if rest > 1 else ''}")
+    return lines
 
 
 def _check(
@@ -96,14 +125,26 @@ def _entry(row: Row, known: dict[str, Indicator], roles: ActorRoles, today: date
         raise ValueError("no indicator code")
     indicator = known.get(row.indicator.upper())
     if indicator is None:
-        raise ValueError(f"unknown indicator '{row.indicator}'")
+        raise ValueError(f"unknown indicator {_quoted(row.indicator)}")
     if indicator.retired_on is not None:
         raise ValueError(f"indicator '{indicator.code}' was retired on {indicator.retired_on}")
     if not indicators_queries.may_record(roles, indicator):
         raise ValueError(indicators_queries.refusal(roles, indicator))
-    period = indicators.check_period(indicator, period_text(row.period, indicator.frequency), today)
-    value = indicators.check_value(indicator, indicators.parse_number(row.value))
+    text = period_text(row.period, indicator.frequency)
+    if not text:
+        raise ValueError("no period")
+    if len(text) > _LONGEST:
+        raise ValueError(f"{_quoted(text)} is not a {indicator.frequency.value} period")
+    period = indicators.check_period(indicator, text, today)
+    value = indicators.check_value(indicator, indicators.parse_number(row.value, indicator))
     return Entry(indicator, period, value, row.comment)
+
+
+_LONGEST = 40  # longer than any period or code: not quoted in full
+
+
+def _quoted(text: str) -> str:
+    return f"'{text}'" if len(text) <= _LONGEST else f"'{text[: _LONGEST - 3]}...'"
 
 
 def _stored(

@@ -5,64 +5,77 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
 
 from qms import yamldoc
 from qms.errors import DefinitionError, Problem
+from qms.models import MacroProcess, Organisation, Person, Process
+from qms.models.text import IDENTIFIER, rule_for
+from qms.services.shared import SpecFreeText, spec_text
 from qms.yamldoc import Document, Loc, Spec
 
 CODE = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 HANDLE = r"^[a-z][a-z0-9._-]*$"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+yamldoc.describe_pattern(CODE, "a code in capitals, digits and dashes like TRN-01")
+yamldoc.describe_pattern(HANDLE, "a handle in lowercase like jdupont (letters, digits, . _ -)")
+
+
+# Lengths come from the models' columns; characters are checked before the pattern, so a
+# NUL or a bidi override is named as such (qms.models.text has the rules).
+Handle = Annotated[str, spec_text(rule_for(Person, "handle"))]
+HandleRef = Annotated[str, spec_text(IDENTIFIER)]  # names a person defined in the file
+ProcessRef = Annotated[str, spec_text(IDENTIFIER)]  # names a process defined in the file
 
 
 class OrganisationSpec(Spec):
-    code: str = Field(pattern=CODE)
-    name: str = Field(min_length=1)
+    code: Annotated[str, spec_text(rule_for(Organisation, "code"))] = Field(pattern=CODE)
+    name: Annotated[str, spec_text(rule_for(Organisation, "name"))] = Field(min_length=1)
 
 
 class PersonSpec(Spec):
-    id: str = Field(pattern=HANDLE)
-    name: str = Field(min_length=1)
-    email: str
+    id: Handle = Field(pattern=HANDLE)
+    name: Annotated[str, spec_text(rule_for(Person, "name"))] = Field(min_length=1)
+    email: Annotated[str, spec_text(rule_for(Person, "email"))]
     active: bool = True
 
 
 class InputSpec(Spec):
-    item: str = Field(min_length=1)
-    provider: str = Field(min_length=1)
+    item: SpecFreeText = Field(min_length=1)
+    provider: SpecFreeText = Field(min_length=1)
 
 
 class OutputSpec(Spec):
-    item: str = Field(min_length=1)
-    receiver: str = Field(min_length=1)
+    item: SpecFreeText = Field(min_length=1)
+    receiver: SpecFreeText = Field(min_length=1)
 
 
 class ProcessSpec(Spec):
-    code: str = Field(pattern=CODE)
-    name: str = Field(min_length=1)
-    purpose: str = ""
-    pilot: str
-    correspondents: list[str] = []
-    contributors: list[str] = []
+    code: Annotated[str, spec_text(rule_for(Process, "code"))] = Field(pattern=CODE)
+    name: Annotated[str, spec_text(rule_for(Process, "name"))] = Field(min_length=1)
+    purpose: Annotated[str, spec_text(rule_for(Process, "purpose"))] = ""
+    pilot: HandleRef
+    correspondents: list[HandleRef] = []
+    contributors: list[HandleRef] = []
     inputs: list[InputSpec] = []
     outputs: list[OutputSpec] = []
-    interfaces: list[str] = []
-    resources: list[str] = []
-    risks: list[str] = []
+    interfaces: list[ProcessRef] = []
+    resources: list[SpecFreeText] = []
+    risks: list[SpecFreeText] = []
 
 
 class MacroProcessSpec(Spec):
-    code: str = Field(pattern=CODE)
-    name: str = Field(min_length=1)
+    code: Annotated[str, spec_text(rule_for(MacroProcess, "code"))] = Field(pattern=CODE)
+    name: Annotated[str, spec_text(rule_for(MacroProcess, "name"))] = Field(min_length=1)
     processes: list[ProcessSpec] = Field(min_length=1)
 
 
 class OrganisationRolesSpec(Spec):
-    directors: list[str] = Field(min_length=1)
-    quality_managers: list[str] = Field(min_length=1)
-    auditors: list[str] = []
+    directors: list[HandleRef] = Field(min_length=1)
+    quality_managers: list[HandleRef] = Field(min_length=1)
+    auditors: list[HandleRef] = []
 
 
 class ProcessMapSpec(Spec):
@@ -75,11 +88,7 @@ class ProcessMapSpec(Spec):
 def read(path: Path | str) -> ProcessMapSpec:
     """Parse and check a process map file; raise DefinitionError listing every problem."""
     doc = yamldoc.load(path)
-    spec = yamldoc.parse(doc, ProcessMapSpec)
-    problems = list(check(doc, spec))
-    if problems:
-        raise DefinitionError(problems)
-    return spec
+    return yamldoc.parse_checked(doc, ProcessMapSpec, check, DefinitionError)
 
 
 def check(doc: Document, spec: ProcessMapSpec) -> Iterable[Problem]:

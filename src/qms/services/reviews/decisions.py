@@ -28,7 +28,7 @@ from qms.models import (
 )
 from qms.services import shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
-from qms.services.shared import required_text
+from qms.services.shared import required_text, text_for
 
 
 class Category(enum.StrEnum):
@@ -62,15 +62,15 @@ def build(session: Session, spec: ActionSpec, today: date) -> ImprovementAction:
     if spec.due_date < today:
         raise ValidationError("due_date", f"{spec.due_date} is in the past")
     return ImprovementAction(
-        title=required_text("title", spec.title),
-        description=spec.description.strip(),
+        title=required_text("title", spec.title, (ImprovementAction, "title")),
+        description=text_for(ImprovementAction, "description", spec.description),
         process_id=spec.process_id,
         owner_id=shared.active_person(session, spec.owner, "owner").id,
         due_date=spec.due_date,
         kind=ActionKind.IMPROVEMENT,
         priority=spec.priority,
         origin=spec.origin,
-        origin_ref=spec.origin_ref,
+        origin_ref=text_for(ImprovementAction, "origin_ref", spec.origin_ref),
         data={},
     )
 

@@ -26,8 +26,6 @@ from qms.services.reviews.tables import (
     with_values,
 )
 
-EXTERNAL_PROVIDER_PROCESSES = frozenset({"RSC-02"})  # purchasing
-
 
 def customer_satisfaction(data: ReviewData, s: Section) -> None:
     series = with_values(about(data, Topic.CUSTOMER_SATISFACTION))
@@ -285,10 +283,14 @@ def audits(data: ReviewData, s: Section) -> None:
 
 
 def external_providers(data: ReviewData, s: Section) -> None:
+    """c 7: every indicator ``about: [external_providers]`` in the indicators file, and every
+    other indicator of the processes those belong to (purchasing, say: whatever the
+    institution calls it and codes it)."""
+    processes = external_provider_processes(data)
     series = with_values(
         x
         for x in data.series
-        if data.process_of[x.indicator.id] in EXTERNAL_PROVIDER_PROCESSES
+        if data.process_of[x.indicator.id] in processes
         or Topic.EXTERNAL_PROVIDERS.value in (x.indicator.topics or [])
     )
     if not series:
@@ -300,6 +302,15 @@ def external_providers(data: ReviewData, s: Section) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def external_provider_processes(data: ReviewData) -> frozenset[str]:
+    """The processes that deal with external providers: those with an indicator about them."""
+    return frozenset(
+        data.process_of[x.indicator.id]
+        for x in data.series
+        if Topic.EXTERNAL_PROVIDERS.value in (x.indicator.topics or [])
+    )
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -79,7 +79,7 @@ def _new_review(
     process_id = _check_planner(session, kind, actor, spec.process, today)
     _refuse_second_open(session, model, process_id)
     previous = _latest(session, model, process_id)
-    title = spec.title.strip() or _title(kind, spec, end)
+    title = shared.text_for(model, "title", spec.title) or _title(kind, spec, end)
     review = model(
         title=title,
         planned_on=spec.planned_on,
@@ -164,8 +164,8 @@ def note(app: Services, review_id: int, section: str, text: str, actor: str) -> 
     """Write the note of one 9.3.2 input of a management review (the latest note counts)."""
     if section not in SECTION_KEYS:
         raise ValidationError("section", f"{section!r} is not one of {', '.join(SECTION_KEYS)}")
-    if not text.strip():
-        raise ValidationError("text", "is required")
+    text = shared.required_text("text", text, (ReviewNote, "text"))
+    shared.looked_up("actor", actor)
     today = app.engine.today()
     with app.database.unit_of_work() as uow:
         review = shared.record(uow.session, ReviewKind.MANAGEMENT.value, review_id)
@@ -183,7 +183,7 @@ def note(app: Services, review_id: int, section: str, text: str, actor: str) -> 
             review_kind=ReviewKind.MANAGEMENT,
             review_id=review_id,
             section=section,
-            text=text.strip(),
+            text=text,
             author=actor,
             at=app.engine.clock.now(),
         )
