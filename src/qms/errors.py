@@ -14,7 +14,7 @@ The tree::
     │   ├── PermissionDenied        the actor holds none of the roles that may fire it
     │   └── GuardFailed             a guard refused; says which guard and what is missing
     ├── ConflictError               someone else changed the record first (optimistic lock)
-    ├── TrailError                  the audit trail's hash chain does not verify
+    ├── TrailError                  the audit trail refuses a row, or a frozen document was altered
     └── MigrationError              the database schema is not at the expected revision
 
 Library errors are converted where they enter qms (``raise ... from exc``), so
