@@ -38,6 +38,7 @@ from qms.models.processmap import (
     RoleAssignment,
 )
 from qms.models.records import (
+    ENGINE_COLUMNS,
     RECORD_MODELS,
     AuditFinding,
     AuditProgramme,
@@ -62,6 +63,7 @@ from qms.models.trail import (
 )
 
 __all__ = [
+    "ENGINE_COLUMNS",
     "GENESIS_HASH",
     "ORGANISATION_ROLES",
     "PLANNER_INDEXES",

@@ -212,6 +212,13 @@ class ProcessReview(WorkflowRecord):
     previous_review: Mapped[ProcessReview | None] = relationship(remote_side="ProcessReview.id")
 
 
+# Columns the engine keeps itself: never a person's input, so neither in a record's first
+# trail row nor replayed from its trail.
+ENGINE_COLUMNS = frozenset(
+    {"id", "state", "version", "data", "workflow_name", "workflow_hash", "created_at",
+     "updated_at"}
+)  # fmt: skip
+
 RECORD_MODELS: dict[str, type[WorkflowRecord]] = {
     model.record_kind: model
     for model in (

@@ -29,7 +29,7 @@ from qms.errors import (
     InvalidTransition,
     PermissionDenied,
 )
-from qms.models import HistoryEntry, OutboxMessage, Person, WorkflowRecord
+from qms.models import ENGINE_COLUMNS, HistoryEntry, OutboxMessage, Person, WorkflowRecord
 from qms.workflow import keys as trail_keys
 from qms.workflow import trail
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
@@ -278,18 +278,16 @@ class WorkflowEngine:
 
 
 _OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))
-_NOT_SNAPSHOT = frozenset({"id", "state", "version", "data", "workflow_name", "workflow_hash",
-                           "created_at", "updated_at"})  # fmt: skip
 
 
 def _created_with(record: WorkflowRecord) -> dict[str, Any]:
     """What the record holds when it is created, for its first trail row: its columns that
     have a value and its ``data``, so that the trail tells the whole story (clause 7.5.3)."""
     table = cast(Table, record.__table__)
+    skipped = ENGINE_COLUMNS | record.derived_fields
     values = {
         c.name: getattr(record, c.key)
         for c in table.columns
-        if c.name not in _NOT_SNAPSHOT | record.derived_fields
-        and getattr(record, c.key, None) not in (None, "")
+        if c.name not in skipped and getattr(record, c.key, None) not in (None, "")
     }
     return jsonable({**values, **(record.data or {})})

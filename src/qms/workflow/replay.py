@@ -12,9 +12,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from qms.models import RECORD_MODELS, Person, WorkflowVersion
-
-NOT_REPLAYED = frozenset({"id", "state", "version", "data", "workflow_name", "workflow_hash"})
+from qms.models import ENGINE_COLUMNS, RECORD_MODELS, Person, WorkflowVersion
 
 
 class Found(Protocol):
@@ -45,7 +43,7 @@ class Replay:
     def load(cls, session: Session) -> Replay:
         columns = {
             kind: frozenset(c.name for c in cast(Table, model.__table__).columns)
-            - NOT_REPLAYED
+            - ENGINE_COLUMNS
             - model.derived_fields
             for kind, model in RECORD_MODELS.items()
         }
