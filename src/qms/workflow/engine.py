@@ -121,7 +121,7 @@ class WorkflowEngine:
         roles = actor if isinstance(actor, ActorRoles) else ActorRoles.load(session, actor, today)
         self._permit(transition, record, roles)
         values = coerce_inputs(session, transition, inputs or {})
-        self._guard(defn, transition, record, values, today)
+        self._guard(session, defn, transition, record, values, today)
         from_state, reference = record.state, record.reference
         self._apply(session, record, transition, values)
         try:
@@ -193,13 +193,14 @@ class WorkflowEngine:
 
     def _guard(
         self,
+        session: Session,
         defn: WorkflowDefinition,
         transition: TransitionDef,
         record: WorkflowRecord,
         values: Mapping[str, Any],
         today: date,
     ) -> None:
-        context = GuardContext(record, values, today)
+        context = GuardContext(record, values, today, session)
         for name in transition.guards:
             refusal = GUARDS[name](context)
             if refusal:

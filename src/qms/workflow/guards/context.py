@@ -1,0 +1,58 @@
+"""What a guard sees: the record, the inputs given to the fire, today, and the session
+(for guards that look at other records: a nonconformity's actions, an audit's checklist)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    record: Any
+    inputs: Mapping[str, Any]
+    today: date
+    session: Session | None = None
+
+    def value(self, name: str) -> Any:
+        """An input given to this fire, else the record's current value."""
+        if name in self.inputs:
+            return self.inputs[name]
+        field_value = getattr(self.record, "field_value", None)
+        return field_value(name) if field_value else getattr(self.record, name, None)
+
+    def missing(self, *names: str) -> list[str]:
+        return [n for n in names if self.value(n) in (None, "", [], {})]
+
+    def db(self) -> Session:
+        """The session of the fire (guards that read other records need one)."""
+        if self.session is None:
+            raise RuntimeError("this guard reads other records: give the GuardContext a session")
+        return self.session
+
+
+Guard = Callable[[GuardContext], str | None]
+
+
+def as_date(value: Any) -> date | None:
+    """A date, whether it came as one or as ISO text kept in a record's data."""
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def needs(*names: str, clause: str) -> Guard:
+    def guard(ctx: GuardContext) -> str | None:
+        missing = ctx.missing(*names)
+        if missing:
+            return f"{' and '.join(missing)} must be set first (clause {clause})"
+        return None
+
+    return guard
