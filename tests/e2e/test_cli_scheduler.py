@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,9 +14,10 @@ import pytest
 from icalendar import Calendar
 
 from qms.db import Database
+from qms.scheduler import outbox
 from tests.cli import Result, run
 from tests.factories import PROCESS_MAP
-from tests.reminders import seed_actions
+from tests.reminders import free_port, seed_actions
 
 
 @pytest.fixture
@@ -52,7 +55,7 @@ def test_tick_writes_reminders_as_eml_files_and_the_outbox_tells(
     reminders = [m for m in letters if "Improvement action due" in str(m["Subject"])]
     assert [m["To"] for m in reminders] == ["sophie.roux@valbrune.example"] * 2
     listed = qms(capsys, "outbox", "list", "--topic", "email.reminder", "--format", "csv")
-    assert listed.out.count(",email.reminder,sent,sroux,1,") == 2
+    assert listed.out.count(",email.reminder,sent,sroux,0,") == 2  # no failed try
     again = qms(capsys, "scheduler", "tick")
     assert again.out.startswith("planned: 0 reminders")
     assert len(list((tmp_path / "mail").glob("*.eml"))) == len(files)
@@ -100,3 +103,57 @@ def test_a_broken_rules_file_is_reported_with_its_line(
     monkeypatch.delenv("QMS_REMINDERS_FILE")
     shown = qms(capsys, "scheduler", "rules")
     assert shown.code == 0 and "action-due" in shown.out and "digest at 07:30" in shown.out
+
+
+def test_tick_exits_75_naming_the_mail_server_when_it_is_down(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens there
+    monkeypatch.setenv("QMS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("QMS_SMTP_PORT", str(port))
+    monkeypatch.setenv("QMS_SMTP_STARTTLS", "false")
+    seed_actions(Database(url=db_url), 2, (today() + timedelta(days=7)).date(), owners=["sroux"])
+    ticked = qms(capsys, "scheduler", "tick")
+    assert ticked.code == 75
+    assert ticked.out.startswith("planned: 2 reminders")  # the planning was done and kept
+    assert ticked.err.startswith(f"error: SMTP server 127.0.0.1:{port} unreachable: ")
+    waiting = re.search(r"; (\d+) messages waiting for a retry, the next at ", ticked.err)
+    assert waiting is not None, ticked.err
+    pending = json.loads(
+        qms(capsys, "outbox", "list", "--status", "pending", "--format", "json").out
+    )
+    assert int(waiting.group(1)) == pending["total"] >= 2
+    assert {r["failures"] for r in pending["rows"]} == {1}
+    first = pending["rows"][-1]["id"]
+    assert qms(capsys, "outbox", "retry", str(first)).code == 0
+    assert qms(capsys, "scheduler", "tick", "--dispatch-only").code == 75
+    shown = qms(capsys, "outbox", "show", str(first))
+    assert shown.code == 0, shown.err
+    assert "  failures      2" in shown.out and "tries (2):" in shown.out
+    tried = [line for line in shown.out.splitlines() if "  retry   " in line]
+    assert len(tried) == 2 and all(f"127.0.0.1:{port} unreachable" in line for line in tried)
+    assert qms(capsys, "scheduler", "tick", "--plan-only").code == 0  # planning needs no mail
+
+
+def test_outbox_list_says_when_rows_are_left_out_and_unknown_topics_fail(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = Database(url=db_url)
+    now = datetime.now(ZoneInfo("UTC"))
+    with database.unit_of_work() as uow:
+        rows = [outbox.row("workflow.transition", f"t:{n}", {}, now) for n in range(59)]
+        outbox.write_new(uow.session, [*rows, outbox.row("audit.slipped", "s:1", {}, now)])
+        uow.commit()
+    shown = qms(capsys, "outbox", "list")
+    assert shown.out.splitlines()[-1] == "showing 50 of 60; --limit 0 for all"
+    listed = json.loads(qms(capsys, "outbox", "list", "--format", "json").out)
+    assert (len(listed["rows"]), listed["shown"], listed["total"]) == (50, 50, 60)
+    assert listed["truncated"] is True
+    every = json.loads(qms(capsys, "outbox", "list", "--limit", "0", "--format", "json").out)
+    assert (len(every["rows"]), every["truncated"]) == (60, False)
+    csv = qms(capsys, "outbox", "list", "--limit", "10", "--format", "csv")
+    assert len(csv.out.splitlines()) == 11 and csv.err == "showing 10 of 60; --limit 0 for all\n"
+    assert qms(capsys, "scheduler", "tick", "--dispatch-only").code == 0
+    failed = qms(capsys, "outbox", "list", "--status", "failed", "--format", "csv")
+    assert ",audit.slipped,failed,," in failed.out
+    assert "no dispatcher handles topic 'audit.slipped'" in failed.out and failed.err == ""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
 from qms.cli.app import App, pass_app
+
+EXIT_MAIL_SERVER_DOWN = 75  # EX_TEMPFAIL (sysexits.h): try again later; cron mails it
 
 
 @click.group()
@@ -35,7 +38,11 @@ def run(app: App) -> None:
 @click.option("--dispatch-only", is_flag=True, help="Send what waits; plan nothing.")
 @pass_app
 def tick(app: App, plan_only: bool, dispatch_only: bool) -> None:
-    """One planning pass and one dispatch pass, then exit (for cron)."""
+    """One planning pass and one dispatch pass, then exit (for cron).
+
+    Exits 75 (EX_TEMPFAIL) when the mail server could not be reached, naming it: what
+    was planned is kept, and the e-mails wait for their retry.
+    """
     from qms.scheduler import service
 
     scheduler_ = service.build(app.services, app.clock)
@@ -45,8 +52,14 @@ def tick(app: App, plan_only: bool, dispatch_only: bool) -> None:
             f"planned: {planned.reminders} reminders, {planned.digests} digests, "
             f"{planned.reports} reports"
         )
-    if not plan_only:
-        click.echo(f"dispatched: {scheduler_.dispatch()}")
+    if plan_only:
+        return
+    dispatched = scheduler_.dispatch()
+    click.echo(f"dispatched: {dispatched}")
+    trouble = dispatched.trouble(app.settings.zone)
+    if trouble:
+        click.echo(f"error: {trouble}", err=True)
+        sys.exit(EXIT_MAIL_SERVER_DOWN)
 
 
 @scheduler.command()
@@ -62,9 +75,11 @@ def rules(app: App) -> None:
         before = ", ".join(f"{b} d before" for b in rule.before)
         steps = [before] if before else []
         steps += ["on the day"] if rule.on_the_day else []
+        steps += [f"{a} d late" for a in rule.after]
         steps += [f"every {rule.overdue_every} d while late"] if rule.overdue_every else []
         steps += [f"after {a} d: +{', '.join(to)}" for a, to in rule.escalate]
-        click.echo(f"  {rule.id:<28} {rule.kind}.{rule.date_field} -> {', '.join(rule.to)}")
+        month = " (end of its month)" if rule.end_of_month else ""
+        click.echo(f"  {rule.id:<28} {rule.kind}.{rule.date_field}{month} -> {', '.join(rule.to)}")
         click.echo(f"  {'':<28} {'; '.join(steps)}")
     for rule_id, why in reminders.inactive:
         click.echo(f"  {rule_id:<28} inactive (optional): {why}")

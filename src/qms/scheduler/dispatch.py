@@ -3,11 +3,19 @@
 Claiming is one short transaction: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (two
 dispatchers never claim the same row), ``BEGIN IMMEDIATE`` on SQLite (claims queue).
 A claimed row carries ``leased_until``; if its dispatcher dies, the row is claimed
-again once the lease has expired.  Each message is marked sent in its own small
-transaction right after the server accepted it, so a crash can repeat at most the
-message in flight, and it carries the same Message-ID.  A failed send stays pending
-and is retried with a doubling delay; a message refused for good is kept as failed
-(``qms outbox retry ID`` sends it again).
+again once the lease has expired.  Right before each send the dispatcher renews the
+lease, in the database, only if the row is still its own: a row whose lease ran out
+while the batch went on, and that another dispatcher took over, is left to that one
+(whatever the clocks of the two machines say).  So each send starts with a whole
+lease ahead of it, far longer than the SMTP timeout.  Each message is marked sent in
+its own small transaction right after the server accepted it, so a crash can repeat
+at most the message in flight, and it carries the same Message-ID.
+
+Claiming a row is not a try: ``attempts`` counts the tries that failed, and each try
+(sent or not, with its error) is kept in ``outbox_attempt``.  A failed send stays
+pending and is retried with a doubling delay; a message refused for good is kept as
+failed (``qms outbox retry ID`` sends it again).  When the server cannot be reached,
+the batch waits for its next try and the report names the server.
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +36,7 @@ from sqlalchemy.orm import Session
 from qms.clock import Clock
 from qms.db import Database
 from qms.models import OutboxMessage, OutboxStatus
+from qms.models.scheduler import AttemptOutcome, OutboxAttempt
 from qms.notify.email import DeliveryError, Transport, compose
 from qms.scheduler import outbox
 from qms.scheduler.messages import Claimed, Composed, Composer, Skip, Undeliverable, _SkipAll
@@ -55,6 +65,8 @@ class Policy:
 @dataclass
 class DispatchReport:
     counts: Counter[str] = field(default_factory=Counter)
+    unreachable: str = ""  # why the mail server could not be reached, naming it
+    waiting: outbox.Waiting | None = None  # then: the e-mails that wait for a retry
 
     def add(self, outcome: str, n: int = 1) -> None:
         self.counts[outcome] += n
@@ -63,8 +75,20 @@ class DispatchReport:
     def sent(self) -> int:
         return self.counts["sent"]
 
+    def trouble(self, zone: ZoneInfo) -> str:
+        """What kept e-mails from going out, and how many wait; "" when nothing did."""
+        if not self.unreachable:
+            return ""
+        waiting = self.waiting or outbox.Waiting(0, None)
+        told = f"{self.unreachable}; {waiting.count} message{'s' * (waiting.count != 1)}"
+        told += " waiting for a retry"
+        if waiting.next_try is not None:
+            told += f", the next at {waiting.next_try.astimezone(zone):%Y-%m-%d %H:%M}"
+        return told
+
     def __str__(self) -> str:
-        order = ("sent", "handled", "retry later", "failed", "events handled")
+        order = ("sent", "handled", "retry later", "failed", "failed, unknown topic",
+                 "taken over", "events handled")  # fmt: skip
         return (
             ", ".join(f"{self.counts[k]} {k}" for k in order if self.counts[k]) or "nothing to send"
         )
@@ -94,10 +118,10 @@ class Dispatcher:
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> DispatchReport:
         """Send everything due now, batch after batch, until nothing is left or told to stop."""
         report = DispatchReport()
+        now = self.clock.now()
         with self.database.unit_of_work() as uow:
-            report.add(
-                "events handled", outbox.mark_transitions_handled(uow.session, self.clock.now())
-            )
+            report.add("events handled", outbox.mark_transitions_handled(uow.session, now))
+            report.add("failed, unknown topic", outbox.fail_unknown_topics(uow.session, now))
             uow.commit()
         try:
             while not should_stop():
@@ -108,6 +132,9 @@ class Dispatcher:
                     break  # the server is unreachable: the rest waits for the next pass
         finally:
             self.transport.close()
+        if report.unreachable:
+            with self.database.reading() as session:
+                report.waiting = outbox.waiting_for_retry(session)
         return report
 
     # --- claiming ---------------------------------------------------------------------------
@@ -122,7 +149,7 @@ class Dispatcher:
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.available_at <= now,
                     or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
-                    OutboxMessage.topic.startswith(outbox.EMAIL_PREFIX),
+                    outbox.sendable(),
                 )
                 .order_by(OutboxMessage.available_at, OutboxMessage.id)
                 .limit(self.policy.batch)
@@ -130,10 +157,9 @@ class Dispatcher:
             if not self.database.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
-            for row in rows:
+            for row in rows:  # a claim, not a try: ``attempts`` counts failed tries
                 row.leased_until = now + self.policy.lease
                 row.leased_by = self.worker
-                row.attempts += 1
             uow.commit()
             return [Claimed.of(row) for row in rows]
 
@@ -145,16 +171,17 @@ class Dispatcher:
         with self.database.reading() as session:
             self.composer.load_institution(session)
         for position, row in enumerate(claimed):
-            if should_stop() or self.clock.now() >= row.leased_until:
-                return False  # not ours any more (or stopping): left for the next claim
+            if should_stop():
+                self._release(claimed[position:])  # for the next dispatcher, right away
+                return False
             try:
                 self._deliver(row, report)
             except DeliveryError as exc:
                 if not exc.connection:
                     raise
-                for waiting in claimed[position:]:
-                    self._retry_later(waiting, str(exc), report)
-                log.warning("%s; %d messages wait for the next try", exc, len(claimed) - position)
+                for waiting in claimed[position:]:  # they would fail the same way
+                    self._retry_later(waiting, str(exc), report, tried=waiting is row)
+                report.unreachable = str(exc)  # the caller says it: tick exits 75, run logs it
                 return False
         return True
 
@@ -171,9 +198,13 @@ class Dispatcher:
             report.add("handled")
             return
         except Undeliverable as why:
-            self._finish(row, OutboxStatus.FAILED, str(why))
+            self._finish(row, OutboxStatus.FAILED, str(why), tried=AttemptOutcome.FAILED)
             report.add("failed")
             log.error("outbox #%d failed for good: %s", row.id, why)
+            return
+        if not self._renew(row):
+            report.add("taken over")
+            log.info("outbox #%d: its lease passed to another dispatcher, not sent", row.id)
             return
         self._send(row, composed, report)
 
@@ -186,12 +217,19 @@ class Dispatcher:
             if exc.connection:
                 raise
             if exc.temporary:
-                self._retry_later(row, str(exc), report)
+                self._retry_later(row, str(exc), report, tried=True)
             else:
-                self._finish(row, OutboxStatus.FAILED, str(exc))
+                self._finish(row, OutboxStatus.FAILED, str(exc), tried=AttemptOutcome.FAILED)
                 report.add("failed")
             return
-        self._finish(row, OutboxStatus.SENT, "", done=composed.also_done, skipped=composed.skipped)
+        self._finish(
+            row,
+            OutboxStatus.SENT,
+            "",
+            tried=AttemptOutcome.SENT,
+            done=composed.also_done,
+            skipped=composed.skipped,
+        )
         report.add("sent")
 
     def _today(self) -> date:
@@ -199,12 +237,27 @@ class Dispatcher:
 
     # --- bookkeeping ------------------------------------------------------------------------
 
+    def _renew(self, row: Claimed) -> bool:
+        """A whole lease ahead for the send, if the row is still ours; else False."""
+        with self.database.unit_of_work() as uow:
+            lease: dict[str, object] = {"leased_until": self.clock.now() + self.policy.lease}
+            renewed = self._update(uow.session, [row.id], lease, only_mine=True)
+            uow.commit()
+        return renewed == 1
+
+    def _release(self, rows: list[Claimed]) -> None:
+        with self.database.unit_of_work() as uow:
+            ids = [r.id for r in rows]
+            self._update(uow.session, ids, {"leased_until": None}, only_mine=True)
+            uow.commit()
+
     def _finish(
         self,
         row: Claimed,
         status: OutboxStatus,
         note: str,
         *,
+        tried: AttemptOutcome | None = None,
         done: tuple[int, ...] = (),
         skipped: tuple[tuple[int, str], ...] = (),
     ) -> None:
@@ -213,7 +266,11 @@ class Dispatcher:
             values: dict[str, object] = {"status": status, "leased_until": None, "last_error": note}
             if status in (OutboxStatus.SENT, OutboxStatus.HANDLED):
                 values["sent_at"] = now
+            if tried == AttemptOutcome.FAILED:
+                values["attempts"] = row.attempts + 1
             self._update(uow.session, [row.id], values, only_mine=True)
+            if tried is not None:  # it was tried, whoever holds the row now
+                self._record(uow.session, row, tried, note, now)
             self._update(uow.session, list(done), {"status": OutboxStatus.SENT, "sent_at": now})
             for item_id, why in skipped:
                 self._update(
@@ -223,26 +280,44 @@ class Dispatcher:
                 )
             uow.commit()
 
-    def _retry_later(self, row: Claimed, error: str, report: DispatchReport) -> None:
-        wait = self.policy.backoff(row.attempts)
+    def _retry_later(
+        self, row: Claimed, error: str, report: DispatchReport, *, tried: bool
+    ) -> None:
+        failures = row.attempts + 1
+        now = self.clock.now()
         with self.database.unit_of_work() as uow:
             values: dict[str, object] = {
-                "available_at": self.clock.now() + wait,
+                "available_at": now + self.policy.backoff(failures),
                 "leased_until": None,
-                "last_error": f"try {row.attempts}: {error}",
+                "attempts": failures,
+                "last_error": f"try {failures}: {error}",
             }
-            self._update(uow.session, [row.id], values, only_mine=True)
+            if self._update(uow.session, [row.id], values, only_mine=True) or tried:
+                self._record(uow.session, row, AttemptOutcome.RETRY, error, now)
             uow.commit()
         report.add("retry later")
 
+    def _record(
+        self, session: Session, row: Claimed, outcome: AttemptOutcome, error: str, now: datetime
+    ) -> None:
+        session.add(
+            OutboxAttempt(
+                outbox_id=row.id, attempted_at=now, worker=self.worker, outcome=outcome, error=error
+            )
+        )
+
     def _update(
         self, session: Session, ids: list[int], values: dict[str, object], only_mine: bool = False
-    ) -> None:
+    ) -> int:
+        """Change the pending rows among ``ids`` (only those this dispatcher holds); how many."""
         if not ids:
-            return
+            return 0
         query = update(OutboxMessage).where(
             OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING
         )
         if only_mine:
             query = query.where(OutboxMessage.leased_by == self.worker)
-        session.execute(query.values(**values).execution_options(synchronize_session=False))
+        result = session.execute(
+            query.values(**values).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

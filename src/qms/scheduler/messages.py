@@ -20,7 +20,7 @@ from qms.errors import QmsError
 from qms.models import Organisation, OutboxMessage, OutboxStatus, Person
 from qms.notify.email import Attachment, Letter
 from qms.reporting.render import render
-from qms.scheduler import dashboard, outbox
+from qms.scheduler import breaches, dashboard, outbox
 from qms.scheduler.rules import Reminders, models_by_kind
 
 
@@ -88,7 +88,9 @@ class Composer:
             return Composed(self._dashboard(session, row, today))
         if row.topic == outbox.REVIEW_PACK:
             return Composed(self._review_pack(session, row, today))
-        return Composed(self._generic(session, row))
+        if row.topic == outbox.BREACH:
+            return Composed(self._breach(session, row, today))
+        return Composed(self._generic(session, row, today))  # email.* and trail.seal
 
     # --- shared -----------------------------------------------------------------------
 
@@ -105,9 +107,9 @@ class Composer:
             raise Undeliverable(f"template email/{name}: {type(exc).__name__}: {exc}") from exc
         return text, html
 
-    def _person(self, session: Session, handle: str | None) -> Person:
+    def _person(self, session: Session, handle: str | None, today: date) -> Person:
         person = session.scalar(select(Person).where(Person.handle == (handle or "")))
-        if person is None or not person.active:
+        if person is None or not person.active_on(today):
             raise Skip(f"{handle} is not an active person any more")
         return person
 
@@ -148,7 +150,7 @@ class Composer:
         }
 
     def _reminder(self, session: Session, row: Claimed, today: date) -> Letter:
-        person = self._person(session, row.payload.get("handle"))
+        person = self._person(session, row.payload.get("handle"), today)
         item = self.reminder_item(session, row.payload, today)
         text, html = self.render("reminder", {"person": person.name, "item": item})
         when = _when(item["days_late"])
@@ -156,7 +158,7 @@ class Composer:
         return Letter((person.email,), subject, text, html, row.key, item["reference"])
 
     def _digest(self, session: Session, row: Claimed, today: date) -> Composed:
-        person = self._person(session, row.recipient)
+        person = self._person(session, row.recipient, today)
         items, done, skipped = [], [], []
         for waiting in _digest_items(session, row):
             try:
@@ -175,7 +177,7 @@ class Composer:
     # --- scheduled reports ----------------------------------------------------------------
 
     def _dashboard(self, session: Session, row: Claimed, today: date) -> Letter:
-        person = self._person(session, row.payload.get("handle"))
+        person = self._person(session, row.payload.get("handle"), today)
         boards = dashboard.for_processes(
             session, row.payload.get("process_ids", []), today, self.link
         )
@@ -185,7 +187,7 @@ class Composer:
         return Letter((person.email,), subject, text, html, row.key)
 
     def _review_pack(self, session: Session, row: Claimed, today: date) -> Letter:
-        person = self._person(session, row.payload.get("handle"))
+        person = self._person(session, row.payload.get("handle"), today)
         review = dashboard.review_summary(session, row.payload["review_id"], today, self.link)
         if review is None or review["state"] != "planned":
             raise Skip(f"management review #{row.payload['review_id']} is no longer planned")
@@ -206,12 +208,24 @@ class Composer:
             attachments=attachments,
         )
 
+    def _breach(self, session: Session, row: Claimed, today: date) -> Letter:
+        try:
+            notice = breaches.notice(session, row.payload, today)
+        except breaches.Gone as why:
+            raise Skip(str(why)) from None
+        if not notice.to:
+            raise Undeliverable(f"{notice.reference}: no pilot, owner or quality manager to tell")
+        text, html = self.render("breach", {**notice.context, "reference": notice.reference})
+        to = tuple(p.email for p in notice.to)
+        subject = f"[{self.institution}] {notice.subject}"
+        return Letter(to, subject, text, html, row.key, notice.reference)
+
     # --- anything else other capabilities write ------------------------------------------
 
-    def _generic(self, session: Session, row: Claimed) -> Letter:
+    def _generic(self, session: Session, row: Claimed, today: date) -> Letter:
         payload = row.payload
-        to = self._addresses(session, payload.get("recipients") or payload.get("to") or [])
-        cc = self._addresses(session, payload.get("cc") or [])
+        to = self._addresses(session, payload.get("recipients") or payload.get("to") or [], today)
+        cc = self._addresses(session, payload.get("cc") or [], today)
         if not to:
             raise Undeliverable(f"{row.topic}: the payload names no recipient")
         link = payload.get("link", "")
@@ -232,17 +246,19 @@ class Composer:
             tuple(to), f"[{self.institution}] {subject}", text, html, row.key, reference, tuple(cc)
         )
 
-    def _addresses(self, session: Session, names: Any) -> list[str]:
+    def _addresses(self, session: Session, names: Any, today: date) -> list[str]:
         found: list[str] = []
-        for name in [names] if isinstance(names, str) else list(names):
-            name = str(name).strip()
+        for given in [names] if isinstance(names, str) else list(names):
+            if isinstance(given, dict):  # {"handle": ..., "name": ..., "email": ...}
+                given = given.get("handle") or given.get("email") or ""
+            name = str(given).strip()
             if "@" in name:
                 found.append(name)
                 continue
             person = session.scalar(select(Person).where(Person.handle == name))
             if person is None:
                 raise Undeliverable(f"unknown recipient '{name}'")
-            if person.active:
+            if person.active_on(today):
                 found.append(person.email)
         return found
 

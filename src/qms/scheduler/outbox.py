@@ -9,7 +9,14 @@ Topics the scheduler writes and sends::
     email.review_pack   the review pack, to each director, before a management review
     email.*             anything else other capabilities write (payload: recipients, subject,
                         reference; optional template, context, body, record_kind/record_id)
+    indicator.breach    a value worse than its alert threshold: told to the process's pilot
+                        and the indicator's owner (written by services/indicators/breaches.py)
+    trail.seal          the nightly trail seal, to the quality managers (like email.*)
     workflow.transition the engine's events: marked handled, nothing is sent
+
+Any other topic is marked failed at the next dispatch, with an error naming it: no row
+waits unseen for a dispatcher that will never come.  Every try at sending a message is
+kept in ``outbox_attempt``; ``attempts`` counts the tries that failed.
 """
 
 from __future__ import annotations
@@ -19,13 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from qms.errors import NotFound, ValidationError
 from qms.models import OutboxMessage, OutboxStatus
+from qms.models.scheduler import OutboxAttempt
 
 REMINDER = "email.reminder"
 DIGEST_ITEM = "digest.item"
@@ -33,8 +41,11 @@ DIGEST = "email.digest"
 DASHBOARD = "email.dashboard"
 REVIEW_PACK = "email.review_pack"
 MEASUREMENT_DUE = "email.measurement_due"
+BREACH = "indicator.breach"
+SEAL = "trail.seal"
 TRANSITION = "workflow.transition"
 EMAIL_PREFIX = "email."
+SENT_TOPICS = (BREACH, SEAL)  # sent as e-mails, though their names do not say so
 CHUNK = 500
 
 TABLE = cast(Table, OutboxMessage.__table__)
@@ -91,20 +102,50 @@ def write_new(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 class Filters:
     status: str | None = None
     topic: str | None = None  # a prefix: "email." matches every e-mail
-    limit: int = 50
+    limit: int = 50  # 0: all of them
 
 
-def listing(session: Session, filters: Filters) -> list[OutboxMessage]:
-    """Outbox rows, newest first."""
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(filters.limit)
+@dataclass(frozen=True)
+class Listing:
+    rows: list[OutboxMessage]
+    total: int  # how many rows the filters match, shown or not
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.rows) < self.total
+
+
+def listing(session: Session, filters: Filters) -> Listing:
+    """Outbox rows, newest first, and how many match in all."""
+    where: list[ColumnElement[bool]] = []
     if filters.status:
         if filters.status not in set(OutboxStatus):
             known = ", ".join(s.value for s in OutboxStatus)
             raise ValidationError("status", f"{filters.status!r} is not one of {known}")
-        query = query.where(OutboxMessage.status == filters.status)
+        where.append(OutboxMessage.status == filters.status)
     if filters.topic:
-        query = query.where(OutboxMessage.topic.startswith(filters.topic, autoescape=True))
-    return list(session.scalars(query))
+        where.append(OutboxMessage.topic.startswith(filters.topic, autoescape=True))
+    if filters.limit < 0:
+        raise ValidationError("limit", f"{filters.limit} is negative (0 lists every row)")
+    query = select(OutboxMessage).where(*where).order_by(OutboxMessage.id.desc())
+    rows = list(session.scalars(query.limit(filters.limit) if filters.limit else query))
+    total = len(rows)
+    if filters.limit and total == filters.limit:
+        total = session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+    return Listing(rows, total)
+
+
+def one(session: Session, message_id: int) -> tuple[OutboxMessage, list[OutboxAttempt]]:
+    """One message and every try at sending it, oldest first."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"no outbox message #{message_id}")
+    tries = session.scalars(
+        select(OutboxAttempt)
+        .where(OutboxAttempt.outbox_id == message_id)
+        .order_by(OutboxAttempt.attempted_at, OutboxAttempt.id)
+    )
+    return message, list(tries)
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -138,3 +179,48 @@ def mark_transitions_handled(session: Session, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sendable() -> ColumnElement[bool]:
+    """The topics the dispatcher turns into e-mails."""
+    return or_(OutboxMessage.topic.startswith(EMAIL_PREFIX), OutboxMessage.topic.in_(SENT_TOPICS))
+
+
+def fail_unknown_topics(session: Session, now: datetime) -> int:
+    """Mark failed, naming their topic, the pending rows no dispatcher handles."""
+    known = (*SENT_TOPICS, TRANSITION, DIGEST_ITEM)
+    unknown = (
+        OutboxMessage.status == OutboxStatus.PENDING,
+        ~OutboxMessage.topic.startswith(EMAIL_PREFIX),
+        OutboxMessage.topic.not_in(known),
+    )
+    failed = 0
+    for topic in list(session.scalars(select(OutboxMessage.topic).where(*unknown).distinct())):
+        error = (
+            f"no dispatcher handles topic '{topic}' (it sends email.*, "
+            f"{', '.join(SENT_TOPICS)}; marks {TRANSITION} handled)"
+        )
+        result = session.execute(
+            update(OutboxMessage)
+            .where(*unknown, OutboxMessage.topic == topic)
+            .values(status=OutboxStatus.FAILED, last_error=error, leased_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        failed += int(getattr(result, "rowcount", 0) or 0)
+    return failed
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The e-mails that failed for now and wait for their next try."""
+
+    count: int
+    next_try: datetime | None
+
+
+def waiting_for_retry(session: Session) -> Waiting:
+    query = select(func.count(), func.min(OutboxMessage.available_at)).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts > 0, sendable()
+    )
+    count, next_try = session.execute(query).one()
+    return Waiting(int(count or 0), next_try)

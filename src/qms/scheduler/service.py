@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from qms.bootstrap import Services
 from qms.clock import Clock, local_today
@@ -114,13 +115,15 @@ def build(services: Services, clock: Clock, transport: Transport | None = None) 
     return Scheduler(services, reminders, clock, transport or transport_for(services.settings))
 
 
-def _logged(name: str, job: object) -> None:
+def _logged(name: str, job: Callable[[], object], zone: ZoneInfo) -> None:
     try:
-        report = job()  # type: ignore[operator]
+        report = job()
     except Exception:  # one failed pass must not stop the timer; the next one retries
         log.exception("%s pass failed", name)
         return
     log.info("%s: %s", name, _describe(report))
+    if isinstance(report, DispatchReport) and report.unreachable:  # retried at the next pass
+        log.warning("%s: %s", name, report.trouble(zone))
 
 
 def _describe(report: object) -> str:
@@ -146,6 +149,7 @@ def run(scheduler: Scheduler) -> None:
         timezone=scheduler.services.settings.timezone,
     )
     start = scheduler.clock.now()  # first passes right away
+    zone = scheduler.services.settings.zone
 
     def plan_then_wake_dispatch() -> PlanReport:
         report = scheduler.plan()
@@ -154,11 +158,11 @@ def run(scheduler: Scheduler) -> None:
         return report
 
     timer.add_job(
-        _logged, "interval", args=("plan", plan_then_wake_dispatch), id=PLAN_JOB,
+        _logged, "interval", args=("plan", plan_then_wake_dispatch, zone), id=PLAN_JOB,
         minutes=every.plan_every_minutes, next_run_time=start, replace_existing=True,
     )  # fmt: skip
     timer.add_job(
-        _logged, "interval", args=("dispatch", scheduler.dispatch), id=DISPATCH_JOB,
+        _logged, "interval", args=("dispatch", scheduler.dispatch, zone), id=DISPATCH_JOB,
         seconds=every.dispatch_every_seconds, next_run_time=start, replace_existing=True,
     )  # fmt: skip
     _stop_on_signals(scheduler.stop)
