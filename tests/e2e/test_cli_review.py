@@ -83,3 +83,59 @@ def test_a_bad_row_imports_nothing_and_is_named(
     chart = run(capsys, "indicator", "chart", "TRN-04-GRADES", "-o", str(svg))
     assert chart.code == 0 and svg.read_text().startswith("<svg")
     assert "alert threshold" in svg.read_text()
+
+
+def test_a_review_is_held_once_each_missing_input_has_a_reason(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = datetime.now(UTC).date()
+    first, last = (today - timedelta(days=365)).isoformat(), (today - timedelta(days=1)).isoformat()
+    plan = ("review", "plan", "--as", "tbrunet", "--on", today.isoformat(), "--from", first)
+    late = run(capsys, *plan, "--to", (today + timedelta(days=1)).isoformat())
+    assert late.code == 1 and "after the review itself" in late.err and "(clause 9.3.2)" in late.err
+    assert run(capsys, *plan, "--to", last).code == 0
+    assert run(capsys, "review", "gather", "1", "--as", "tbrunet").code == 0
+    hold = ("review", "hold", "1", "--as", "hmarchal", "--held-on", today.isoformat())
+    held = (*hold, "--attendees", "The directors", "--minutes", "Agreed.")
+    refused = run(capsys, *held)
+    assert refused.code == 1
+    assert "inputs of clause 9.3.2 are missing with no reason recorded: a status of" in refused.err
+    assert "c6 audit results" in refused.err and refused.err.strip().endswith("(clause 9.3.2)")
+    missing = [m.group(1) for m in re.finditer(r"(?:: |; )(a|b|c\d|d|e|f) ", refused.err)]
+    for key in missing:
+        why = run(
+            capsys,
+            "review",
+            "input-missing",
+            "1",
+            key,
+            "--reason",
+            "Not in qms yet",
+            "--as",
+            "tbrunet",
+        )
+        assert why.code == 0 and f"reason recorded for missing input {key} " in why.out
+    assert run(capsys, *held).code == 0
+    inputs = run(capsys, "review", "inputs", "1")
+    assert inputs.out.count("reason recorded by tbrunet: Not in qms yet") == len(missing)
+
+
+def test_indicator_show_says_why_there_is_no_trend_yet(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "indicator", "load", str(ROOT / "workflows" / "indicators.yaml")).code == 0
+    month = datetime.now(UTC).date().replace(day=1)
+    for back, value in ((2, "96"), (1, "79")):
+        day = month - timedelta(days=1) if back == 1 else (month - timedelta(days=32))
+        period = day.strftime("%Y-%m")
+        assert (
+            run(
+                capsys, "indicator", "record", "TRN-04-GRADES", period, value, "--as", "ebenoit"
+            ).code
+            == 0
+        )
+    shown = run(capsys, "indicator", "show", "TRN-04-GRADES")
+    assert shown.code == 0
+    assert "trend  not enough values (2 of 4 needed)" in shown.out
+    listed = run(capsys, "indicator", "list", "--process", "TRN-04")
+    assert "not enough values (2 of 4 needed)" in listed.out

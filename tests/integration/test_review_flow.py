@@ -25,6 +25,10 @@ from tests.factories import ROOT, load_example, services_for, snapshot
 
 MR = ReviewKind.MANAGEMENT
 TODAY = date(2026, 11, 25)
+# A review of the twelve months to October, held today: its period is over.
+OVER = reviews.Plan(
+    date(2026, 12, 1), period_start=date(2025, 11, 1), period_end=date(2026, 10, 31)
+)
 
 
 @pytest.fixture
@@ -41,10 +45,20 @@ def app(database: Database) -> Services:
     return app
 
 
+def explain_every_missing_input(app: Services, review_id: int) -> list[str]:
+    missing = [s.key for s in reviews_steps.assembled(app, MR, review_id) if s.missing]
+    for key in missing:
+        reviews_steps.explain_missing(
+            app, review_id, key, f"Input {key}: qms holds no record of it yet", "tbrunet"
+        )
+    return missing
+
+
 def held_review(app: Services) -> int:
-    review = reviews.plan(app, MR, "tbrunet", reviews.Plan(date(2026, 12, 1)))
+    review = reviews.plan(app, MR, "tbrunet", OVER)
     reviews.note(app, review.id, "b", "New national accreditation rules from 2027.", "tbrunet")
     reviews_steps.gather(app, MR, review.id, "tbrunet")
+    explain_every_missing_input(app, review.id)
     reviews_steps.hold_management(app, review.id, "hmarchal", TODAY, "The directors", "Agreed.")
     return review.id
 
@@ -70,6 +84,9 @@ def test_gathering_fills_every_input_and_flags_those_without_data(app: Services)
         "9.3.2 c 7: 1 external-provider indicators, 1 off target"
         in entry.inputs["performance_and_trends"]
     )
+    listed = entry.inputs["missing_inputs"]
+    assert listed.startswith("a status of actions from previous management reviews; b changes")
+    assert "c6 audit results" in listed and "c5 " not in listed
 
 
 def test_holding_freezes_the_pack_with_its_hash(app: Services) -> None:
@@ -148,7 +165,7 @@ def test_closing_plans_the_next_whose_input_a_is_this_ones_actions(app: Services
             select(ManagementReview).where(ManagementReview.previous_review_id == review_id)
         ).one()
         assert (following.state, following.planned_on) == ("planned", date(2027, 11, 25))
-        assert following.period_start == date(2026, 12, 1)
+        assert following.period_start == date(2026, 11, 1)
     built = {s.key: s for s in reviews_steps.assembled(app, MR, following.id)}
     assert not built["a"].missing
     assert built["a"].summary == (
@@ -170,7 +187,8 @@ def test_a_process_review_by_its_pilot_with_prefilled_inputs(app: Services) -> N
     kind = ReviewKind.PROCESS
     with pytest.raises(PermissionDenied, match="may not plan the review of TRN-04"):
         reviews.plan(app, kind, "sboyer", reviews.Plan(date(2026, 12, 10), "TRN-04"))
-    review = reviews.plan(app, kind, "ebenoit", reviews.Plan(date(2026, 12, 10), "TRN-04"))
+    plan = reviews.Plan(date(2026, 12, 10), "TRN-04", date(2025, 11, 1), date(2026, 10, 31))
+    review = reviews.plan(app, kind, "ebenoit", plan)
     entry = reviews_steps.gather(app, kind, review.id, "ebenoit")
     assert entry.inputs["indicators_summary"].startswith(
         "3 indicators: 0 on target, 0 off target, 1 past their alert threshold, 2 without value"

@@ -1,5 +1,5 @@
-"""qms indicator check | load | list | record | import | history | chart | breaches | accept |
-dismiss | missing: indicators and their measurements (clause 9.1)."""
+"""qms indicator check | load | list | show | record | import | history | chart | breaches |
+accept | dismiss | missing: indicators and their measurements (clause 9.1)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,31 @@ def list_(app: App, process: str | None, fmt: str) -> None:
     emit(rows, (*columns, "status", "trend", "name"), fmt)
 
 
+@indicator.command()
+@click.argument("code")
+@pass_app
+def show(app: App, code: str) -> None:
+    """One indicator: what it measures, its target, its values, its status and its trend."""
+    from qms.services.indicators import queries as indicators_queries
+    from qms.services.indicators import series as indicators_series
+
+    with app.ready_database().reading() as session:
+        s = indicators_series.series(session, [indicators_queries.get(session, code)], app.today())[
+            0
+        ]
+        ind, process = s.indicator, s.indicator.process.code
+    unit = f" {ind.unit}" if ind.unit else ""
+    click.echo(f"{ind.code}: {ind.name} ({process}, {ind.frequency.value})")
+    click.echo(
+        f"  target {ind.target:g}{unit}, alert {ind.alert_threshold:g}{unit}, "
+        f"{ind.direction.value} is better"
+    )
+    click.echo(f"  status {s.status.value if s.status else 'no value'}")
+    click.echo(f"  trend  {s.trend_reading.explanation}")
+    for p in s.points:
+        click.echo(f"  {p.period:<8} {'—' if p.value is None else f'{p.value:g}{unit}'}")
+
+
 @contextmanager
 def _closing(app: App) -> Iterator[None]:
     """Close the database's connections when the command is done, whatever happened."""
@@ -201,7 +226,8 @@ def chart(app: App, code: str, output: Path, until: str | None) -> None:
         )
     svg = indicators_charts.svgs(app.database, series)[code]
     output.write_text(svg, encoding="utf-8")
-    click.echo(f"{output}: trend of {code}, {len(series[0].values)} values")
+    reading = series[0].trend_reading.explanation
+    click.echo(f"{output}: trend of {code}, {len(series[0].values)} values; {reading}")
 
 
 @indicator.command()

@@ -1,5 +1,6 @@
-"""qms review plan | list | show | inputs | note | gather | hold | decide | outputs | close | pack:
-management reviews (clause 9.3) and process reviews (clauses 4.4, 9.1.3)."""
+"""qms review plan | list | show | inputs | note | gather | input-missing | hold | decide |
+outputs | close | cancel | pack: management reviews (clause 9.3) and process reviews (4.4,
+9.1.3)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import click
 
 from qms.cli.app import App, pass_app
 from qms.cli.output import emit, format_option, parse_date, print_trail
+from qms.cli.review_steps import cancel, input_missing
 
 KINDS = {"management": "management_review", "process": "process_review"}
 kind_option = click.option(
@@ -36,6 +38,10 @@ def _date(value: str, field: str) -> Any:
 @click.group()
 def review() -> None:
     """Plan, gather, hold and close reviews; render the management review pack."""
+
+
+review.add_command(input_missing)
+review.add_command(cancel)
 
 
 @review.command()
@@ -141,12 +147,15 @@ def show(app: App, review_id: int, kind: str) -> None:
 @kind_option
 @pass_app
 def inputs(app: App, review_id: int, kind: str) -> None:
-    """The inputs assembled from the data now, one line each; MISSING where there is none."""
+    """The inputs, one line each (as gathered, or from the data now until they are);
+    MISSING where there is none, with the reason recorded for it."""
     from qms.services.reviews import steps as reviews_steps
 
     for s in reviews_steps.assembled(app.services, _kind(kind), review_id):
         click.echo(f"{s.clause:<10} {s.title}")
         click.echo(f"{'':<10} {reviews_steps.line(s)}")
+        if s.reason is not None:
+            click.echo(f"{'':<10} reason recorded by {s.reason.by}: {s.reason.text}")
 
 
 @review.command()
@@ -205,31 +214,15 @@ def hold(
 ) -> None:
     """Record that the review was held; a management review's pack is frozen with its hash."""
     from qms.models import ReviewKind
-    from qms.services import shared
     from qms.services.reviews import steps as reviews_steps
 
     day = _date(held_on, "held_on")
     if _kind(kind) == ReviewKind.MANAGEMENT:
-        entry = reviews_steps.hold_management(
-            app.services, review_id, actor, day, attendees, minutes
-        )
+        reviews_steps.hold_management(app.services, review_id, actor, day, attendees, minutes)
         click.echo(f"management_review #{review_id} held on {day}; its pack is frozen")
         return
-    inputs = {
-        "held_on": day,
-        "participants": attendees,
-        "evaluation": evaluation,
-        "intended_results_met": results_met,
-    }
-    entry = shared.fire(
-        app.services.database,
-        app.services.engine,
-        ReviewKind.PROCESS,
-        review_id,
-        "hold",
-        actor,
-        inputs,
-    )
+    held = reviews_steps.ProcessHeld(day, attendees, evaluation, results_met)
+    entry = reviews_steps.hold_process(app.services, review_id, actor, held)
     click.echo(f"process_review #{review_id}: {entry.from_state} -> {entry.to_state}")
 
 

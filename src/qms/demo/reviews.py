@@ -3,9 +3,11 @@
 Values are recorded month after month by each indicator's owner, near their targets,
 with a few breaches (one accepted as an action, one dismissed, the others waiting for
 their pilot), one correction, and one value never recorded.  TRN-04's pilot holds the
-yearly review of her process.  The directors held a management review a year ago
-(its decisions became actions, one of them done and verified) and hold this year's:
-its pack is frozen, its decisions are actions, and the next review is planned.
+yearly review of her process.  The directors held a management review a year ago, the
+first after qms was set up (its decisions became actions, one of them done and
+verified), and hold this year's: the quality manager records why each input without
+data is missing, the pack is frozen, the decisions are actions, and the next review is
+planned.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from qms.demo import DemoContext
-from qms.models import Indicator, Measurement, ReviewKind, RoleAssignment
+from qms.demo import reviews_story as story
+from qms.models import Indicator, ManagementReview, Measurement, ReviewKind, RoleAssignment
 from qms.services import shared
+from qms.services.capa import actions as capa_actions
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import queries as indicators_queries
@@ -194,9 +198,17 @@ def _process_review(ctx: DemoContext) -> int:
     return review.id
 
 
-def _hold(ctx: DemoContext, review_id: int, day: date, decisions: list[Decision]) -> None:
+def _hold(
+    ctx: DemoContext, review_id: int, day: date, decisions: list[Decision], why: dict[str, str]
+) -> None:
+    """Gather, record why each input found missing has no data, hold, decide, close."""
     ctx.at(day - timedelta(days=3))
     reviews_steps.gather(ctx.app, ReviewKind.MANAGEMENT, review_id, QUALITY_MANAGER)
+    ctx.at(day - timedelta(days=1))
+    for s in reviews_steps.assembled(ctx.app, ReviewKind.MANAGEMENT, review_id):
+        if s.missing:
+            text = why.get(s.key, why["others"])
+            reviews_steps.explain_missing(ctx.app, review_id, s.key, text, QUALITY_MANAGER)
     ctx.at(day, 14)
     reviews_steps.hold_management(
         ctx.app,
@@ -218,45 +230,31 @@ def _previous_management_review(ctx: DemoContext, start: date) -> int:
     day = start + timedelta(days=25)
     ctx.at(day - timedelta(days=20))
     review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, reviews.Plan(day))
-    decisions = [
-        Decision(
-            "Measure every process with at least one indicator",
-            QUALITY_MANAGER,
-            day + timedelta(days=120),
-            "STE-02",
-            "qms_change",
-        ),
-        Decision(
-            "Train four more internal auditors",
-            "amoulin",
-            day + timedelta(days=200),
-            "RSC-01",
-            "resources",
-        ),
-        Decision(
-            "Survey employers of apprentices every semester",
-            "mleclerc",
-            day + timedelta(days=90),
-            "TRN-02",
-        ),
-    ]
-    _hold(ctx, review.id, day, decisions)
+    _hold(ctx, review.id, day, story.first_decisions(day), story.FIRST_REVIEW)
     _follow_first_decision(ctx, review.id, day + timedelta(days=30))
     return review.id
 
 
 def _follow_first_decision(ctx: DemoContext, review_id: int, day: date) -> None:
-    """The quality manager carries out and verifies the first decision of the review."""
+    """The quality office carries out the first decision of the review; the quality
+    manager, who pilots STE-02, approves it and verifies it (clause 5.3: not their own)."""
     with ctx.app.database.reading() as session:
         first = reviews.decisions(session, ReviewKind.MANAGEMENT, review_id)[0]
+    ctx.at(day - timedelta(days=1))
+    criteria = {"effectiveness_criteria": "Every process has an indicator with a value"}
+    capa_actions.edit(ctx.app, first.action_id, QUALITY_MANAGER, criteria)
+    closing = {
+        "effectiveness_result": "effective",
+        "effectiveness_evidence": "indicators.yaml: 30 indicators, every process measured",
+    }
     steps = [
-        ("approve", {}),
-        ("start", {}),
-        ("complete", {"work_done": "30 indicators declared"}),
-        ("check_effectiveness", {}),
-        ("close", {"effectiveness_result": "effective"}),
+        ("approve", QUALITY_MANAGER, {}),
+        ("start", story.QUALITY_OFFICE, {}),
+        ("complete", story.QUALITY_OFFICE, {"work_done": "30 indicators declared"}),
+        ("check_effectiveness", QUALITY_MANAGER, {}),
+        ("close", QUALITY_MANAGER, closing),
     ]
-    for offset, (trigger, inputs) in enumerate(steps):
+    for offset, (trigger, actor, inputs) in enumerate(steps):
         ctx.at(day + timedelta(days=offset * 7))
         shared.fire(
             ctx.app.database,
@@ -264,49 +262,26 @@ def _follow_first_decision(ctx: DemoContext, review_id: int, day: date) -> None:
             "improvement_action",
             first.action_id,
             trigger,
-            QUALITY_MANAGER,
+            actor,
             inputs,
         )
 
 
 def _management_review(ctx: DemoContext, previous: int) -> int:
+    """This year's review, brought forward from the date planned when the last one closed
+    (after the demo's year) so that the period it reviews is over when held (9.3.2)."""
     with ctx.app.database.reading() as session:
-        review = session.scalars(
-            select(reviews_decisions.review_model(ReviewKind.MANAGEMENT)).where(
-                reviews_decisions.review_model(ReviewKind.MANAGEMENT).previous_review_id == previous
-            )
+        planned = session.scalars(
+            select(ManagementReview).where(ManagementReview.previous_review_id == previous)
         ).one()
+        period_start = planned.period_start
     day = ctx.today - timedelta(days=12)
+    ctx.at(day - timedelta(days=20))
+    why = story.BROUGHT_FORWARD.format(day=day.isoformat())
+    reviews_steps.cancel(ctx.app, planned.id, DIRECTOR, why)
+    plan = reviews.Plan(day, period_start=period_start)
+    review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, plan)
     ctx.at(day - timedelta(days=5))
-    reviews.note(
-        ctx.app,
-        review.id,
-        "d",
-        "Two lecturer posts vacant since September; the learning platform needs a new "
-        "hosting contract in 2027.",
-        QUALITY_MANAGER,
-    )
-    decisions = [
-        Decision(
-            "Publish exam grades within 15 days in every programme",
-            "ebenoit",
-            day + timedelta(days=90),
-            "TRN-04",
-        ),
-        Decision(
-            "Add supplier delivery performance to the purchasing procedure",
-            "sboyer",
-            day + timedelta(days=120),
-            "RSC-02",
-            "qms_change",
-        ),
-        Decision(
-            "Recruit the two vacant lecturers",
-            "amoulin",
-            day + timedelta(days=150),
-            "RSC-01",
-            "resources",
-        ),
-    ]
-    _hold(ctx, review.id, day, decisions)
+    reviews.note(ctx.app, review.id, "d", story.RESOURCES_NOTE, QUALITY_MANAGER)
+    _hold(ctx, review.id, day, story.this_years_decisions(day), story.THIS_YEAR)
     return review.id

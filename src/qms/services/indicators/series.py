@@ -9,20 +9,32 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from itertools import pairwise
+from statistics import fmean, median
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qms.models import Direction, Frequency, Indicator, Measurement, Person, Process
+from qms.models import (
+    Direction,
+    Frequency,
+    Indicator,
+    Measurement,
+    MeasurementRevision,
+    Person,
+    Process,
+)
 from qms.services.indicators import periods as indicators_periods
 from qms.services.indicators.periods import Period
 from qms.services.indicators.vocabulary import Status, status
 
 WINDOW = 24  # periods on a trend chart
 SHOWN_AT_LEAST = 8  # periods kept when the oldest ones have no value
+TREND_VALUES = 2  # a trend compares the mean of the last 2 values with the 2 before
+GAP_SHARE = 0.25  # a change within a quarter of the target-to-alert distance is noise
 
 
 @dataclass(frozen=True)
@@ -53,17 +65,70 @@ class Series:
 
     @property
     def trend(self) -> str:
-        """improving, worsening or stable: the last three values against the three before."""
-        values = self.values
-        if len(values) < 2:
-            return "not enough values"
-        recent, before = values[-3:], values[-6:-3] or values[:1]
-        change = sum(recent) / len(recent) - sum(before) / len(before)
-        scale = max(abs(self.indicator.target), 1e-9)
-        if abs(change) / scale < 0.02:
-            return "stable"
-        better = change > 0 if self.indicator.direction == Direction.HIGHER else change < 0
-        return "improving" if better else "worsening"
+        """improving, worsening, stable, or not enough values (see :func:`trend_of`)."""
+        return self.trend_reading.label
+
+    @property
+    def trend_reading(self) -> Trend:
+        ind = self.indicator
+        return trend_of(self.values, ind.direction, ind.target, ind.alert_threshold, ind.unit)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Which way an indicator is going (clause 9.1.3), and what that reading rests on."""
+
+    label: str  # improving, worsening, stable, or "not enough values (2 of 4 needed)"
+    explanation: str  # the same in a sentence: what was compared with what
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def trend_of(
+    values: Sequence[float], direction: Direction, target: float, alert: float, unit: str = ""
+) -> Trend:
+    """The mean of the last ``TREND_VALUES`` values against the mean of as many before.
+
+    A change no larger than the noise reads ``stable``; the noise is the larger of a
+    quarter of the distance between target and alert threshold (what matters for this
+    indicator) and the usual change from one value to the next (the median of those
+    changes over every value given), so an indicator that swings reads stable.  Otherwise
+    the change reads ``improving`` or ``worsening`` in the indicator's direction.
+    """
+    needed = 2 * TREND_VALUES
+    if len(values) < needed:
+        label = f"not enough values ({len(values)} of {needed} needed)"
+        return Trend(
+            label,
+            f"{label}: a trend compares the mean of the last {TREND_VALUES} values with the "
+            f"mean of the {TREND_VALUES} before",
+        )
+    recent, before = fmean(values[-TREND_VALUES:]), fmean(values[-needed:-TREND_VALUES])
+    change = recent - before
+    noise = max(GAP_SHARE * abs(target - alert), _usual_step(values))
+    if abs(change) <= noise + 1e-9 * max(abs(recent), abs(before), 1.0):
+        label = "stable"
+    else:
+        better = change > 0 if direction == Direction.HIGHER else change < 0
+        label = "improving" if better else "worsening"
+    words = "higher" if direction == Direction.HIGHER else "lower"
+    unit = f" {unit}" if unit else ""
+    return Trend(
+        label,
+        f"{label}: the last {TREND_VALUES} values average {_num(recent)}{unit}, the "
+        f"{TREND_VALUES} before {_num(before)}{unit} ({'+' if change >= 0 else ''}"
+        f"{_num(change)}; a change within ±{_num(noise)} reads stable; {words} is better)",
+    )
+
+
+def _num(value: float) -> str:
+    return f"{round(value, 2) + 0.0:.10g}"  # + 0.0: no "-0"
+
+
+def _usual_step(values: Sequence[float]) -> float:
+    """The median change from one value to the next: how much the indicator swings."""
+    return median(abs(b - a) for a, b in pairwise(values))
 
 
 def last_period(indicator: Indicator, until: date) -> Period:
@@ -101,13 +166,33 @@ def _trimmed(points: list[Point]) -> list[Point]:
     return points[min(first, max(len(points) - SHOWN_AT_LEAST, 0)) :]
 
 
-def values_of(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
-    """Every value of these indicators, by indicator id and period (one query)."""
+def values_of(
+    session: Session, ids: list[int], as_of: datetime | None = None
+) -> dict[int, dict[str, float]]:
+    """Every value of these indicators, by indicator id and period (one query); with
+    ``as_of``, each value as it stood then (recorded later: left out; corrected later:
+    the value before the correction)."""
     by_indicator: dict[int, dict[str, float]] = defaultdict(dict)
     if not ids:
         return by_indicator
+    if as_of is not None:
+        return _values_then(session, ids, as_of)
     query = select(Measurement.indicator_id, Measurement.period, Measurement.value).where(
         Measurement.indicator_id.in_(ids)
+    )
+    for indicator_id, period, value in session.execute(query):
+        by_indicator[indicator_id][period] = value
+    return by_indicator
+
+
+def _values_then(session: Session, ids: list[int], as_of: datetime) -> dict[int, dict[str, float]]:
+    """The last revision of each value made by ``as_of`` (one query, oldest first)."""
+    by_indicator: dict[int, dict[str, float]] = defaultdict(dict)
+    query = (
+        select(Measurement.indicator_id, Measurement.period, MeasurementRevision.value)
+        .join(MeasurementRevision, MeasurementRevision.measurement_id == Measurement.id)
+        .where(Measurement.indicator_id.in_(ids), MeasurementRevision.at <= as_of)
+        .order_by(MeasurementRevision.id)
     )
     for indicator_id, period, value in session.execute(query):
         by_indicator[indicator_id][period] = value

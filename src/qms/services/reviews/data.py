@@ -9,9 +9,10 @@ review's decisions, changes to the process map and the notes written for the rev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from qms.models import ReviewKind
+from qms.services.audits.coverage import ProgrammeStatus
 from qms.services.capa.vocabulary import NC_OPEN_WORK
 from qms.services.indicators.series import MissingRow, Series
 
@@ -22,7 +23,8 @@ class Scope:
     review_id: int
     start: date
     end: date
-    today: date
+    today: date  # the day of ``as_of`` in the institution's time zone
+    as_of: datetime  # the moment the inputs are gathered (asof.py: what counts then)
     previous_id: int | None = None
     process: str | None = None  # a process review looks at one process
 
@@ -108,6 +110,15 @@ class RoleChange:
 
 
 @dataclass(frozen=True)
+class MissingReason:
+    """Why a 9.3.2 input has no data, as a person recorded it (a trail row of the review)."""
+
+    text: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ProcessReviewInfo:
     id: int
     process: str
@@ -131,9 +142,11 @@ class ReviewData:
     role_changes: list[RoleChange]
     process_reviews: list[ProcessReviewInfo]
     notes: dict[str, str]
+    reasons: dict[str, MissingReason] = field(default_factory=dict)  # input key -> reason
     process_of: dict[int, str] = field(default_factory=dict)  # indicator id -> process code
     close_days: dict[int, int] = field(default_factory=dict)  # action id -> days to closure
     trail_seal: str = "the trail is not sealed yet"  # the seal in force (clause 7.5.3)
+    programmes: list[ProgrammeStatus] = field(default_factory=list)  # audits of the period
 
     def in_period(self, day: date | None) -> bool:
         return day is not None and self.scope.start <= day <= self.scope.end

@@ -3,7 +3,8 @@
 Each input is one :class:`Section` with a one-line summary, tables and charts.  A section
 with no data is flagged ``missing`` (shown in red in the pack) unless someone wrote a
 note for it (``qms review note``): a note is data too, e.g. the changes in external
-issues, which no record holds.
+issues, which no record holds.  A missing section shows the reason recorded for it
+(``qms review input-missing``), without which the review is not held.
 
 This module holds the list of inputs (:data:`SECTIONS`), :func:`sections` and the builders
 of inputs a, b, d, e and f; those of input c are in :mod:`qms.services.reviews.performance`
@@ -196,5 +197,7 @@ def sections(data: ReviewData) -> list[Section]:
         builder(data, section)
         if section.missing_reason and section.note:
             section.summary = section.summary or "see the note"
+        if section.missing:
+            section.reason = data.reasons.get(key)
         built.append(section)
     return built

@@ -4,6 +4,11 @@
 nonconformities, audits and findings, the previous review's decisions, changes to the
 process map and the notes written for the review: one query each, never one per row.
 A process review reads the same, narrowed to its process.
+
+Everything is read as it stood at the scope's ``as_of`` moment (clause 9.3.2: the
+inputs as gathered): records from their trail (:mod:`qms.services.reviews.asof`), an
+indicator value as its revisions stood then, a breach if raised by then and undecided
+if decided later.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from qms.models import (
     AuditFinding,
     BreachProposal,
+    HistoryEntry,
     ImprovementAction,
     Indicator,
     InternalAudit,
@@ -29,49 +35,64 @@ from qms.models import (
     ReviewNote,
     RoleAssignment,
 )
+from qms.services.audits import coverage as audits_coverage
 from qms.services.capa import stats
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK
 from qms.services.indicators import series as indicators_series
+from qms.services.reviews import asof
 from qms.services.reviews.data import (
     ActionInfo,
     AuditInfo,
     BreachInfo,
     DecisionInfo,
     FindingInfo,
+    MissingReason,
     NcInfo,
     ProcessReviewInfo,
     ReviewData,
     RoleChange,
     Scope,
 )
+from qms.workflow.guards.reviews import EXPLAIN, REASON_PREFIX
 
 
 def load(session: Session, scope: Scope) -> ReviewData:
     pairs = _indicators(session, scope.process)
     indicators = [indicator for indicator, _, _ in pairs]
-    values = indicators_series.values_of(session, [i.id for i in indicators])
-    all_actions = _actions(session, scope.today)
+    values = indicators_series.values_of(session, [i.id for i in indicators], scope.as_of)
+    then = asof.records_then(session, scope.as_of)
+    all_actions = asof.actions(_actions(session, scope.today), then, scope.today, ACTION_OPEN_WORK)
+    ncs = asof.nonconformities(_nonconformities(session, scope.today), then)
     return ReviewData(
         scope=scope,
         series=indicators_series.series_of(indicators, values, scope.end + timedelta(days=1)),
         missing=indicators_series.missing_of(pairs, values, scope.today, scope.start),
         breaches=_breaches(session, scope),
         actions=_only(all_actions, scope.process),
-        nonconformities=_only(_nonconformities(session, scope.today), scope.process),
-        audits=_only(_audits(session), scope.process),
-        findings=_only(_findings(session), scope.process),
+        nonconformities=_only(ncs, scope.process),
+        audits=_only(asof.audits(_audits(session), then), scope.process),
+        findings=_only(asof.findings(_findings(session), then), scope.process),
         previous_decisions=_decisions(session, scope, {a.id: a for a in all_actions}),
         role_changes=_role_changes(session, scope),
-        process_reviews=_only(_process_reviews(session), scope.process),
+        process_reviews=_only(asof.process_reviews(_process_reviews(session), then), scope.process),
         notes=_notes(session, scope),
+        reasons=_reasons(session, scope),
         process_of={indicator.id: code for indicator, code, _ in pairs},
-        close_days=_close_days(session),
+        close_days=_close_days(session, {a.id for a in all_actions if a.state == "closed"}),
+        programmes=audits_coverage.of_period(
+            session, scope.start, scope.end, scope.today, scope.process
+        ),
     )
 
 
-def _close_days(session: Session) -> dict[int, int]:
+def _close_days(session: Session, closed: set[int]) -> dict[int, int]:
+    """Days from proposal to closure of the actions closed at the moment."""
     days = stats.milestone_days(session, "improvement_action", {"close": "closed"})
-    return {record_id: steps["close"] for record_id, steps in days.items() if "close" in steps}
+    return {
+        record_id: steps["close"]
+        for record_id, steps in days.items()
+        if "close" in steps and record_id in closed
+    }
 
 
 def _only(rows: Sequence[Any], process: str | None) -> list[Any]:
@@ -99,21 +120,27 @@ def _breaches(session: Session, scope: Scope) -> list[BreachInfo]:
         .join(Indicator, BreachProposal.indicator_id == Indicator.id)
         .join(Process, Indicator.process_id == Process.id)
         .where(BreachProposal.raised_at >= start, BreachProposal.raised_at < end)
+        .where(BreachProposal.raised_at <= scope.as_of)
         .order_by(BreachProposal.raised_at)
     )
-    rows = [
-        BreachInfo(
-            b.id, code, pcode, b.period, b.value, b.threshold, b.state.value, b.action_id, b.reason
-        )
-        for b, code, pcode in session.execute(query)
-    ]
+    rows = [_breach(b, code, pcode, scope.as_of) for b, code, pcode in session.execute(query)]
     return _only(rows, scope.process)
+
+
+def _breach(b: BreachProposal, code: str, process: str, moment: datetime) -> BreachInfo:
+    """The breach as it stood at ``moment``: awaiting its pilot if decided later."""
+    if b.decided_at is not None and b.decided_at > moment:
+        return BreachInfo(b.id, code, process, b.period, b.value, b.threshold, "open", None, "")
+    state = b.state.value
+    return BreachInfo(
+        b.id, code, process, b.period, b.value, b.threshold, state, b.action_id, b.reason
+    )
 
 
 def _action(row: Any, today: date) -> ActionInfo:
     state, due = row[2], row[4]
     is_open = state in ACTION_OPEN_WORK
-    late = (today - due).days if is_open and due is not None and due < today else 0
+    late = asof.days_late(is_open, due, today)
     return ActionInfo(
         row[0], row[1], state, row[3], due, row[5], row[6], row[7], row[8], is_open, late
     )
@@ -188,6 +215,7 @@ def _decisions(
         .where(
             ReviewDecision.review_kind == scope.kind,
             ReviewDecision.review_id == scope.previous_id,
+            ReviewDecision.decided_at <= scope.as_of,
         )
         .order_by(ReviewDecision.id)
     )
@@ -247,3 +275,22 @@ def _notes(session: Session, scope: Scope) -> dict[str, str]:
         .order_by(ReviewNote.id)
     )
     return dict(session.execute(query).all())  # ordered by id: the latest note wins
+
+
+def _reasons(session: Session, scope: Scope) -> dict[str, MissingReason]:
+    """Why inputs are missing, from the review's trail: the latest reason for each wins."""
+    query = (
+        select(HistoryEntry.inputs, HistoryEntry.actor, HistoryEntry.at)
+        .where(
+            HistoryEntry.record_kind == scope.kind.value,
+            HistoryEntry.record_id == scope.review_id,
+            HistoryEntry.trigger == EXPLAIN,
+        )
+        .order_by(HistoryEntry.id)
+    )
+    found: dict[str, MissingReason] = {}
+    for inputs, actor, at in session.execute(query):
+        for name, text in (inputs or {}).items():
+            if name.startswith(REASON_PREFIX):
+                found[name.removeprefix(REASON_PREFIX)] = MissingReason(text, actor, at)
+    return found

@@ -54,8 +54,9 @@ def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, s
     with app.database.reading() as session:
         review = shared.record(session, ReviewKind.MANAGEMENT.value, review_id)
         assert isinstance(review, ManagementReview)
-        scope = reviews.scope_of(review, ReviewKind.MANAGEMENT, app.engine.today())
-        data = reviews_queries.load(session, scope)
+        data = reviews_queries.load(
+            session, reviews.scope_for(app, session, ReviewKind.MANAGEMENT, review)
+        )
         organisation = session.scalar(select(Organisation.name)) or ""
         data.trail_seal = seals.in_force(session)
     return review, data, organisation
@@ -91,6 +92,7 @@ def pack_context(
         "sections": built,
         "summary": summary(data, built),
         "charts": {code: Markup(svg) for code, svg in charts.items()},  # noqa: S704 - drawn by matplotlib, not typed by a user
+        "trends": {s.indicator.code: s.trend_reading.explanation for s in data.series},
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from qms.models import (
     WorkflowRecord,
 )
 from qms.services import shared
+from qms.services.reviews import asof
 from qms.services.reviews import data as reviews_data
 from qms.services.reviews.decisions import review_model
 from qms.services.reviews.inputs import SECTION_KEYS
@@ -99,7 +100,12 @@ def _period(spec: Plan) -> tuple[date, date]:
     if start >= end:
         raise ValidationError("period_start", f"{start} is not before the period's end {end}")
     if end > spec.planned_on:
-        raise ValidationError("period_end", f"{end} is after the review itself ({spec.planned_on})")
+        raise ValidationError(
+            "period_end",
+            f"the period reviewed would end on {end}, after the review itself "
+            f"({spec.planned_on}): a review looks back on a period that is over by the day "
+            f"it is held; end the period on {spec.planned_on} or before (clause 9.3.2)",
+        )
     return start, end
 
 
@@ -169,9 +175,12 @@ def note(app: Services, review_id: int, section: str, text: str, actor: str) -> 
     today = app.engine.today()
     with app.database.unit_of_work() as uow:
         review = shared.record(uow.session, ReviewKind.MANAGEMENT.value, review_id)
-        if review.state not in ("planned", "inputs_gathered"):
+        if review.state != "planned":
             raise ValidationError(
-                "review", f"{review.reference} is {review.state}: its inputs can no longer change"
+                "review",
+                f"{review.reference} is {review.state}: its inputs were gathered and no longer "
+                "change (a note is one of them); for an input found missing, record why with "
+                f"`qms review input-missing {review_id} INPUT --reason TEXT` (clause 9.3.2)",
             )
         roles = ActorRoles.for_handle(uow.session, actor, today)
         if not roles.institution & {"director", "quality_manager"}:
@@ -192,7 +201,17 @@ def note(app: Services, review_id: int, section: str, text: str, actor: str) -> 
         return written
 
 
-def scope_of(review: WorkflowRecord, kind: ReviewKind, today: date) -> reviews_data.Scope:
+def scope_for(
+    app: Services, session: Session, kind: ReviewKind, review: WorkflowRecord
+) -> reviews_data.Scope:
+    """The review's scope as of the moment its inputs were gathered, or now until then."""
+    moment = asof.gathered_at(session, kind.value, review.id) or app.engine.clock.now()
+    return scope_of(review, kind, moment.astimezone(app.engine.zone).date(), moment)
+
+
+def scope_of(
+    review: WorkflowRecord, kind: ReviewKind, today: date, as_of: datetime
+) -> reviews_data.Scope:
     assert isinstance(review, ManagementReview | ProcessReview)
     start, end = default_period(review.planned_on or today)
     return reviews_data.Scope(
@@ -201,6 +220,7 @@ def scope_of(review: WorkflowRecord, kind: ReviewKind, today: date) -> reviews_d
         start=review.period_start or start,
         end=review.period_end or end,
         today=today,
+        as_of=as_of,
         previous_id=review.previous_review_id,
         process=review.process.code if kind == ReviewKind.PROCESS and review.process else None,
     )

@@ -1,11 +1,14 @@
-"""The steps of a review after planning: gather, hold, record outputs, close (clause 9.3).
+"""The steps of a review after planning: gather, explain what is missing, hold, record
+outputs, close (clause 9.3).
 
 Each fills what its workflow transition asks for from the data, so the values are kept
-in the trail with the transition; holding a management review freezes its pack.
+in the trail with the transition; holding a management review freezes its pack.  The
+inputs are read as they stood when they were gathered (:mod:`qms.services.reviews.asof`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,9 +21,10 @@ from qms.services.reviews import queries as reviews_queries
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews import service as reviews
 from qms.services.reviews.decisions import review_model
-from qms.services.reviews.inputs import sections
+from qms.services.reviews.inputs import SECTION_KEYS, SECTIONS, sections
 from qms.services.reviews.tables import Section
 from qms.workflow.guards import as_date
+from qms.workflow.guards.reviews import EXPLAIN, NOTHING_MISSING, REASON_PREFIX
 
 
 def line(section: Section) -> str:
@@ -39,7 +43,14 @@ def management_inputs(built: list[Section]) -> dict[str, str]:
         "resource_adequacy": line(by["d"]),
         "risk_actions_effectiveness": line(by["e"]),
         "improvement_opportunities": line(by["f"]),
+        "missing_inputs": "; ".join(words(s.key) for s in built if s.missing) or NOTHING_MISSING,
     }
+
+
+def words(key: str) -> str:
+    """An input of clause 9.3.2 by its code and title: "c6 audit results"."""
+    title = next(t for k, _, t, _ in SECTIONS if k == key)
+    return f"{key} {title[0].lower()}{title[1:]}"
 
 
 def process_inputs(built: list[Section]) -> dict[str, str]:
@@ -54,11 +65,10 @@ def process_inputs(built: list[Section]) -> dict[str, str]:
 
 
 def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
-    """The inputs of the review, assembled from the data as of today."""
-    today = app.engine.today()
+    """The inputs of the review as they stood when gathered (until then: now)."""
     with app.database.reading() as session:
         review = shared.record(session, kind.value, review_id)
-        data = reviews_queries.load(session, reviews.scope_of(review, kind, today))
+        data = reviews_queries.load(session, reviews.scope_for(app, session, kind, review))
     return sections(data)
 
 
@@ -66,6 +76,39 @@ def gather(app: Services, kind: ReviewKind, review_id: int, actor: str) -> Histo
     built = assembled(app, kind, review_id)
     inputs = management_inputs(built) if kind == ReviewKind.MANAGEMENT else process_inputs(built)
     return shared.fire(app.database, app.engine, kind, review_id, "gather_inputs", actor, inputs)
+
+
+def explain_missing(
+    app: Services, review_id: int, key: str, reason: str, actor: str
+) -> HistoryEntry:
+    """Record why an input found missing at gathering has no data: a row of the trail."""
+    if key not in SECTION_KEYS:
+        raise ValidationError(
+            "input", f"{key!r} is not an input of clause 9.3.2: one of {', '.join(SECTION_KEYS)}"
+        )
+    if not reason.strip():
+        raise ValidationError("reason", f"say why input {words(key)} is missing")
+    with app.database.reading() as session:
+        review = shared.record(session, ReviewKind.MANAGEMENT.value, review_id)
+        state, reference = review.state, review.reference
+    if state == "planned":
+        raise ValidationError(
+            "review",
+            f"{reference} is planned: gather its inputs first (`qms review gather "
+            f"{review_id}`); a reason is recorded for an input found missing then",
+        )
+    inputs = {f"{REASON_PREFIX}{key}": reason}
+    return shared.fire(
+        app.database, app.engine, ReviewKind.MANAGEMENT, review_id, EXPLAIN, actor, inputs
+    )
+
+
+def cancel(app: Services, review_id: int, actor: str, reason: str) -> HistoryEntry:
+    """Cancel a management review not yet held (a director, with the reason)."""
+    inputs = {"cancellation_reason": reason}
+    return shared.fire(
+        app.database, app.engine, ReviewKind.MANAGEMENT, review_id, "cancel", actor, inputs
+    )
 
 
 def hold_management(
@@ -90,6 +133,27 @@ def hold_management(
         actor,
         inputs,
         after=freeze,
+    )
+
+
+@dataclass(frozen=True)
+class ProcessHeld:
+    held_on: date
+    participants: str
+    evaluation: str
+    intended_results_met: str | None
+
+
+def hold_process(app: Services, review_id: int, actor: str, held: ProcessHeld) -> HistoryEntry:
+    """Record a process review as held, with the pilot's evaluation (clause 9.1.3)."""
+    inputs = {
+        "held_on": held.held_on,
+        "participants": held.participants,
+        "evaluation": held.evaluation,
+        "intended_results_met": held.intended_results_met,
+    }
+    return shared.fire(
+        app.database, app.engine, ReviewKind.PROCESS, review_id, "hold", actor, inputs
     )
 
 

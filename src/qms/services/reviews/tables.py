@@ -14,7 +14,7 @@ from datetime import date
 from qms.models import Topic
 from qms.services.indicators.series import Series
 from qms.services.indicators.vocabulary import Status
-from qms.services.reviews.data import ReviewData
+from qms.services.reviews.data import MissingReason, ReviewData
 
 STATUS_TEXT = {Status.ON_TARGET: "on target", Status.WATCH: "off target", Status.BREACH: "alert"}
 INDICATOR_COLUMNS = (
@@ -46,6 +46,7 @@ class Section:
     summary: str = ""
     missing_reason: str = ""  # why there is no data
     note: str = ""
+    reason: MissingReason | None = None  # why a person says it is missing (9.3.2)
     tables: list[Table] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)  # indicator codes
 
