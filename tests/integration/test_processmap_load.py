@@ -101,10 +101,12 @@ def test_person_left_out_of_the_file_is_deactivated_not_deleted(
         "  - {id: pleroy, name: Paul Leroy, email: paul.leroy@valbrune.example}\n", ""
     )
     text = text.replace("[pleroy]", "[ymasson]").replace("pleroy", "ymasson")
-    _reload(database, text, tmp_path, date(2026, 4, 1))
+    report = _reload(database, text, tmp_path, date(2026, 4, 1))
+    assert report.changes["people deactivated"] == 1
     with database.reading() as session:
         paul = session.scalars(select(Person).where(Person.handle == "pleroy")).one()
-        assert paul.active is False
+        assert paul.inactive_from == date(2026, 4, 1)
+        assert paul.active_on(date(2026, 3, 31)) and not paul.active_on(date(2026, 4, 1))
         open_roles = session.scalars(
             select(RoleAssignment).where(
                 RoleAssignment.person_id == paul.id, RoleAssignment.valid_to.is_(None)
@@ -133,3 +135,25 @@ def test_another_organisation_is_refused(database: Database, tmp_path: Path) -> 
         ValidationError, match=r"organisation\.code: this database holds organisation 'VSE'"
     ):
         _reload(database, text, tmp_path, date(2026, 2, 1))
+
+
+def test_person_marked_inactive_holds_the_roles_the_file_names_until_the_load_date(
+    database: Database, tmp_path: Path
+) -> None:
+    load_example(database)
+    text = PROCESS_MAP.read_text().replace(
+        "email: paul.leroy@valbrune.example}", "email: paul.leroy@valbrune.example, active: false}"
+    )
+    report = _reload(database, text, tmp_path, date(2026, 4, 1))  # still named in his roles
+    assert report.changes["people deactivated"] == 1
+    with database.reading() as session:
+        held = {a.person.handle for a in processmap_queries.holders(session, date(2026, 3, 31))}
+        assert "pleroy" in held
+        held = {a.person.handle for a in processmap_queries.holders(session, date(2026, 4, 1))}
+        assert "pleroy" not in held
+    report = load_example(database, as_of=date(2026, 5, 4))  # back in post on 4 May
+    assert report.changes["people reactivated"] == 1
+    with database.reading() as session:
+        for day, expected in ((date(2026, 4, 20), False), (date(2026, 5, 4), True)):
+            held = {a.person.handle for a in processmap_queries.holders(session, day)}
+            assert ("pleroy" in held) is expected, day

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from qms.cli.app import App, pass_app
-from qms.models import MacroProcess, Role, RoleAssignment
+from qms.models import MacroProcess, Person, Role, RoleAssignment
+from qms.workflow.permissions import label
+
+if TYPE_CHECKING:
+    from qms.services.processmap.queries import Departures
 
 FAR_AHEAD_DAYS = 366  # an --as-of later than this after today asks for --force
 
@@ -57,6 +62,8 @@ def load(app: App, file: Path, as_of: date | None, force: bool) -> None:
 
     A changed pilot, correspondent or role closes the old assignment on the
     --as-of date and opens a new one, so history shows who was responsible when.
+    A date in the future changes nothing before it: a person left out (or marked
+    inactive) acts until then, a role given starts on it (clause 5.3).
     """
     from qms.services.processmap import files as processmap_file
     from qms.services.processmap import service as processmap
@@ -88,38 +95,53 @@ def load(app: App, file: Path, as_of: date | None, force: bool) -> None:
 )
 @pass_app
 def show(app: App, on: date | None, fmt: str) -> None:
-    """Print the macro-process -> process tree with each process's pilot."""
+    """Print the macro-process -> process tree with each process's pilot.
+
+    The roles are those held on --on (the roles a permission check that day finds), and
+    the people who leave the map after that day or have left it by then are listed.
+    """
     from qms.services.processmap import queries as processmap
 
     day = on or app.today()
     with app.ready_database().reading() as session:
         tree = processmap.tree(session)
         holders = processmap.holders(session, day)
+        gone = processmap.departures(session, day)
         if fmt == "json":
-            click.echo(json.dumps(_as_json(tree, holders, day), indent=2, ensure_ascii=False))
+            shown = _as_json(tree, holders, day) | _departures_json(gone)
+            click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         else:
-            _print_tree(tree, holders, day)
+            _print_tree(tree, holders, day, gone)
 
 
-def _people_by(holders: list[RoleAssignment]) -> dict[tuple[int | None, Role], list[str]]:
+def _people_by(
+    holders: list[RoleAssignment], day: date
+) -> dict[tuple[int | None, Role], list[str]]:
     found: dict[tuple[int | None, Role], list[str]] = {}
     for a in sorted(holders, key=lambda a: a.person.name):
-        found.setdefault((a.process_id, a.role), []).append(f"{a.person.name} ({a.person.handle})")
+        found.setdefault((a.process_id, a.role), []).append(label(a.person, day))
     return found
 
 
-def _print_tree(tree: list[MacroProcess], holders: list[RoleAssignment], day: date) -> None:
-    by = _people_by(holders)
+def _print_tree(
+    tree: list[MacroProcess], holders: list[RoleAssignment], day: date, gone: Departures
+) -> None:
+    by = _people_by(holders, day)
     if not tree:
         click.echo("the process map is empty: load one with `qms processmap load FILE`")
         return
     click.echo(f"{tree[0].organisation.name} — process map on {day.isoformat()}")
-    for role, label in (
+    for role, heading in (
         (Role.DIRECTOR, "Directors"),
         (Role.QUALITY_MANAGER, "Quality manager"),
         (Role.AUDITOR, "Internal auditors"),
     ):
-        click.echo(f"  {label}: {', '.join(by.get((None, role), [])) or '-'}")
+        click.echo(f"  {heading}: {', '.join(by.get((None, role), [])) or '-'}")
+    if gone.leaving:
+        leaving = (f"{label(p, day)} on {p.inactive_from}" for p in gone.leaving)
+        click.echo(f"  Leaving the map: {', '.join(leaving)}")
+    if gone.inactive:
+        click.echo(f"  No longer active: {', '.join(label(p, day) for p in gone.inactive)}")
     for macro in tree:
         click.echo(f"{macro.code}  {macro.name}")
         for process in macro.processes:
@@ -133,8 +155,10 @@ def _print_tree(tree: list[MacroProcess], holders: list[RoleAssignment], day: da
                 click.echo(f"           correspondents: {', '.join(correspondents)}")
 
 
-def _as_json(tree: list[MacroProcess], holders: list[RoleAssignment], day: date) -> object:
-    by = _people_by(holders)
+def _as_json(
+    tree: list[MacroProcess], holders: list[RoleAssignment], day: date
+) -> dict[str, object]:
+    by = _people_by(holders, day)
     return {
         "on": day.isoformat(),
         "macro_processes": [
@@ -160,4 +184,15 @@ def _as_json(tree: list[MacroProcess], holders: list[RoleAssignment], day: date)
         "directors": by.get((None, Role.DIRECTOR), []),
         "quality_managers": by.get((None, Role.QUALITY_MANAGER), []),
         "auditors": by.get((None, Role.AUDITOR), []),
+    }
+
+
+def _departures_json(gone: Departures) -> dict[str, object]:
+    def person(p: Person) -> dict[str, str | None]:
+        inactive_from = p.inactive_from.isoformat() if p.inactive_from else None
+        return {"person": f"{p.name} ({p.handle})", "inactive_from": inactive_from}
+
+    return {
+        "leaving": [person(p) for p in gone.leaving],
+        "inactive": [person(p) for p in gone.inactive],
     }

@@ -6,7 +6,8 @@ import enum
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, or_, text
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.models.base import Base, str_enum
@@ -79,16 +80,32 @@ class Notification(enum.StrEnum):
 
 
 class Person(Base):
+    """Someone named in the process map; active until ``inactive_from`` (clause 5.3).
+
+    A person left out of the map, or marked ``active: false``, on a load dated in the
+    future stays active until that date: ``active_on(day)`` answers for a given day, in
+    Python and in SQL (``select(Person).where(Person.active_on(day))``).
+    """
+
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
+    inactive_from: Mapped[date | None] = mapped_column(default=None)
     notification: Mapped[Notification] = mapped_column(
         str_enum(Notification), default=Notification.IMMEDIATE, server_default="immediate"
     )
+
+    @hybrid_method
+    def active_on(self, day: date) -> bool:
+        return self.inactive_from is None or day < self.inactive_from
+
+    @active_on.expression
+    @classmethod
+    def _active_on_expression(cls, day: date) -> ColumnElement[bool]:
+        return or_(cls.inactive_from.is_(None), cls.inactive_from > day)
 
 
 class RoleAssignment(Base):

@@ -1,4 +1,8 @@
-"""Who is who on one day, loaded once per planning pass: people, pilots, directors."""
+"""Who is who on one day, loaded once per planning pass: people, pilots, directors.
+
+The day decides it, as it decides permissions (clause 5.3): someone who leaves the process
+map on a later date is reminded until then, and a role that starts later is not theirs yet.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from qms.services.processmap.queries import holders
 
 @dataclass
 class Directory:
-    """Active people by id and handle, and the role holders in force on ``day``."""
+    """People active on ``day`` by id and handle, and the role holders in force that day."""
 
     day: date
     by_id: dict[int, Person] = field(default_factory=dict)
@@ -29,7 +33,7 @@ class Directory:
     @classmethod
     def load(cls, session: Session, day: date) -> Directory:
         found = cls(day)
-        for person in session.scalars(select(Person).where(Person.active.is_(True))):
+        for person in session.scalars(select(Person).where(Person.active_on(day))):
             found.by_id[person.id] = person
             found.by_handle[person.handle] = person
         for held in holders(session, day):
@@ -39,7 +43,7 @@ class Directory:
         return found
 
     def _hold(self, role: Role, process_id: int | None, person: Person) -> None:
-        if not person.active:
+        if not person.active_on(self.day):
             return
         if role == Role.PILOT and process_id is not None:
             self.pilots[process_id] = person

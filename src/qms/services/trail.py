@@ -39,7 +39,7 @@ def seal(app: Services, actor: str = "qms") -> Sealed:
         record = seals.seal(session, app.engine.keys_for(session), actor, now)
         managers = sorted(
             {h.person.handle for h in holders(session, app.engine.today())
-             if h.role == Role.QUALITY_MANAGER and h.person.active}
+             if h.role == Role.QUALITY_MANAGER}  # holders() lists active people only
         )  # fmt: skip
         if managers:
             session.add(_email(record, managers))

@@ -19,9 +19,10 @@ FALSE_WORDS = {"false", "no", "n", "0", "non"}
 
 
 def coerce_inputs(
-    session: Session, transition: TransitionDef, given: Mapping[str, Any]
+    session: Session, transition: TransitionDef, given: Mapping[str, Any], today: date
 ) -> dict[str, Any]:
-    """The inputs converted to their declared types; a ValidationError names the field."""
+    """The inputs converted to their declared types; a ValidationError names the field.
+    A person named must be active ``today``."""
     declared = {i.name: i for i in transition.inputs}
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -38,11 +39,11 @@ def coerce_inputs(
                     spec.name, f"required by '{transition.trigger}' ({spec.label})"
                 )
             continue
-        values[spec.name] = _coerce(session, spec, raw)
+        values[spec.name] = _coerce(session, spec, raw, today)
     return values
 
 
-def _coerce(session: Session, spec: InputDef, raw: Any) -> Any:
+def _coerce(session: Session, spec: InputDef, raw: Any, today: date) -> Any:
     match spec.type:
         case InputType.TEXT:  # kept in the record's JSON data: no length, several lines
             return _text(spec, FREE_TEXT, str(raw)).strip()
@@ -57,7 +58,7 @@ def _coerce(session: Session, spec: InputDef, raw: Any) -> Any:
                 raise ValidationError(spec.name, f"{raw!r} is not one of {', '.join(spec.choices)}")
             return str(raw)
         case InputType.PERSON:
-            return _person(session, spec, raw)
+            return _person(session, spec, raw, today)
 
 
 def _integer(spec: InputDef, raw: Any) -> int:
@@ -87,13 +88,15 @@ def _date(spec: InputDef, raw: Any) -> date:
         raise ValidationError(spec.name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _person(session: Session, spec: InputDef, raw: Any) -> str:
+def _person(session: Session, spec: InputDef, raw: Any, today: date) -> str:
     handle = raw.handle if isinstance(raw, Person) else _text(spec, IDENTIFIER, str(raw))
-    active = session.scalar(select(Person.active).where(Person.handle == handle))
-    if active is None:
+    person = session.scalar(select(Person).where(Person.handle == handle))
+    if person is None:
         raise ValidationError(spec.name, f"unknown person '{handle}'")
-    if not active:
-        raise ValidationError(spec.name, f"'{handle}' is no longer active")
+    if not person.active_on(today):
+        raise ValidationError(
+            spec.name, f"'{handle}' is no longer active (since {person.inactive_from})"
+        )
     return handle
 
 

@@ -4,6 +4,11 @@ A pilot of process A is not a pilot of process B; directors, quality managers an
 auditors hold their role across the institution; ``owner`` and ``lead_auditor`` are
 the people a record names.  :class:`ActorRoles` loads an actor's assignments once
 and answers for any number of records without another query.
+
+Everything is answered for one day: an assignment holds from its ``valid_from`` to the
+day before its ``valid_to``, and a person is active until their ``inactive_from``, so a
+change the process map was loaded with for a later date takes effect on that date.
+:func:`label` names a person as a refusal and ``qms processmap show`` both print them.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ class ActorRoles:
     def load(cls, session: Session, actor: Person, on: date) -> ActorRoles:
         rows = session.execute(
             select(RoleAssignment.role, RoleAssignment.process_id).where(
-                RoleAssignment.person_id == actor.id, *_in_force(on)
+                RoleAssignment.person_id == actor.id, *in_force(on)
             )
         )
         return cls._build(actor, on, [(role, pid) for role, pid in rows])
@@ -74,7 +79,7 @@ class ActorRoles:
     def _build(
         cls, actor: Person, on: date, held: Sequence[tuple[object, int | None]]
     ) -> ActorRoles:
-        if not actor.active:
+        if not actor.active_on(on):
             return cls(actor, on, frozenset())
         institution: set[str] = set()
         by_process: dict[int, set[str]] = defaultdict(set)
@@ -88,9 +93,19 @@ class ActorRoles:
             {pid: frozenset(roles) for pid, roles in by_process.items()},
         )
 
+    @property
+    def active(self) -> bool:
+        """Whether the actor is active on the day these roles are for."""
+        return self.actor.active_on(self.on)
+
+    @property
+    def who(self) -> str:
+        """The actor as a refusal names them on that day (see :func:`label`)."""
+        return label(self.actor, self.on)
+
     def on_record(self, record: WorkflowRecord) -> frozenset[str]:
         """Every role the actor holds on this record today (the same object for equal answers)."""
-        if not self.actor.active:
+        if not self.active:
             return frozenset()
         named = tuple(
             role
@@ -113,7 +128,16 @@ class ActorRoles:
         return bool(holder == self.actor.id)
 
 
-def _in_force(on: date | BindParameter[date]) -> list[ColumnElement[bool]]:
+def label(person: Person, on: date) -> str:
+    """``Name (handle)``, with ``(inactive since D)`` when they are not active on ``on``."""
+    shown = f"{person.name} ({person.handle})"
+    if person.inactive_from is not None and not person.active_on(on):
+        shown += f" (inactive since {person.inactive_from.isoformat()})"
+    return shown
+
+
+def in_force(on: date | BindParameter[date]) -> list[ColumnElement[bool]]:
+    """The conditions of an assignment held on ``on`` (``valid_from <= on < valid_to``)."""
     return [
         RoleAssignment.valid_from <= on,
         or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to > on),
@@ -125,7 +149,7 @@ _PERSON_AND_ROLES = (
     select(Person, RoleAssignment.role, RoleAssignment.process_id)
     .outerjoin(
         RoleAssignment,
-        and_(RoleAssignment.person_id == Person.id, *_in_force(bindparam("on", type_=Date()))),
+        and_(RoleAssignment.person_id == Person.id, *in_force(bindparam("on", type_=Date()))),
     )
     .where(Person.handle == bindparam("handle"))
 )

@@ -37,7 +37,7 @@ def about(indicator: Indicator, topic: Topic) -> bool:
 
 def may_record(roles: ActorRoles, indicator: Indicator) -> bool:
     """The indicator's owner, a pilot or correspondent of its process, or a quality manager."""
-    if indicator.owner_id == roles.actor.id and roles.actor.active:
+    if indicator.owner_id == roles.actor.id and roles.active:
         return True
     held = roles.institution | roles.by_process.get(indicator.process_id, frozenset())
     return bool(held & {"pilot", "correspondent", "quality_manager"})

@@ -1,5 +1,9 @@
 """Read the process map back (clause 4.4): its tree, who holds which role, a summary.
 
+Every answer is for one day: a role is held by an active person from its ``valid_from``
+to the day before its ``valid_to`` and a person is active until their ``inactive_from``,
+the rules the permission checks apply (``workflow/permissions.py``), so that
+``qms processmap show --on D`` and a refusal on day D name the same roles.
 The summary of what the database holds is for the demo story and `qms status`-like views.
 """
 
@@ -9,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from qms.models import Base, MacroProcess, Organisation, Person, Process, Role, RoleAssignment
+from qms.workflow.permissions import in_force
 
 
 def tree(session: Session) -> list[MacroProcess]:
@@ -26,13 +31,13 @@ def tree(session: Session) -> list[MacroProcess]:
 
 
 def holders(session: Session, on: date) -> list[RoleAssignment]:
-    """Every role assignment in force on ``on``, with its person."""
+    """Every role assignment in force on ``on`` whose person is active that day, with them."""
     return list(
         session.scalars(
             select(RoleAssignment)
-            .where(RoleAssignment.valid_from <= on)
-            .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
-            .options(selectinload(RoleAssignment.person))
+            .join(RoleAssignment.person)
+            .where(*in_force(on), Person.active_on(on))
+            .options(contains_eager(RoleAssignment.person))
         )
     )
 
@@ -42,8 +47,26 @@ def pilot_of(session: Session, process: Process, on: date) -> Person | None:
         select(Person)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
         .where(RoleAssignment.process_id == process.id, RoleAssignment.role == Role.PILOT)
-        .where(RoleAssignment.valid_from <= on)
-        .where((RoleAssignment.valid_to.is_(None)) | (RoleAssignment.valid_to > on))
+        .where(*in_force(on), Person.active_on(on))
+    )
+
+
+@dataclass(frozen=True)
+class Departures:
+    """The people who have left the map by a day, and those who leave after it."""
+
+    inactive: list[Person]
+    leaving: list[Person]
+
+
+def departures(session: Session, on: date) -> Departures:
+    """Everyone with an ``inactive_from``, split by whether it has come on ``on``."""
+    people = session.scalars(
+        select(Person).where(Person.inactive_from.is_not(None)).order_by(Person.name)
+    ).all()
+    return Departures(
+        inactive=[p for p in people if not p.active_on(on)],
+        leaving=[p for p in people if p.active_on(on)],
     )
 
 
@@ -63,7 +86,7 @@ def _count(session: Session, model: type[Base]) -> int:
 
 def overview(session: Session, on: date) -> Overview:
     organisation = session.scalar(select(Organisation.name))
-    in_force = len(holders(session, on))
+    held = len(holders(session, on))
     return Overview(
         organisation=organisation,
         macro_processes=_count(session, MacroProcess),
@@ -71,10 +94,8 @@ def overview(session: Session, on: date) -> Overview:
             select(func.count()).select_from(Process).where(Process.retired_on.is_(None))
         )
         or 0,
-        people=session.scalar(
-            select(func.count()).select_from(Person).where(Person.active.is_(True))
-        )
+        people=session.scalar(select(func.count()).select_from(Person).where(Person.active_on(on)))
         or 0,
-        assignments_in_force=in_force,
-        assignments_in_history=_count(session, RoleAssignment) - in_force,
+        assignments_in_force=held,
+        assignments_in_history=_count(session, RoleAssignment) - held,
     )

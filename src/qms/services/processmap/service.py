@@ -2,7 +2,11 @@
 
 Loading is an idempotent upsert: loading the same file twice changes nothing; a
 changed role closes the old assignment on the load date and opens a new one, so the
-history of who was responsible when is kept.
+history of who was responsible when is kept.  A load dated in the future changes nothing
+before its date (clause 5.3): a person it leaves out (or marks ``active: false``) is
+inactive from that date and their roles end the day before; a role it gives starts on
+it.  Loading again wins from its own date: a role the file gives again whose end was
+planned for that date or later is open again, one it no longer gives ends on it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from qms.errors import ValidationError
@@ -39,7 +43,7 @@ def load(session: Session, spec: ProcessMapSpec, as_of: date) -> LoadReport:
     """Upsert ``spec`` into the database as of ``as_of``; the caller commits."""
     report = LoadReport()
     organisation = _upsert_organisation(session, spec, report)
-    people = _upsert_people(session, spec, report)
+    people = _upsert_people(session, spec, as_of, report)
     processes: dict[str, Process] = {}
     for position, macro_spec in enumerate(spec.macro_processes):
         macro = _upsert_macro(session, organisation, macro_spec, position, report)
@@ -79,27 +83,41 @@ def _upsert_organisation(
     return organisation
 
 
-def _upsert_people(session: Session, spec: ProcessMapSpec, report: LoadReport) -> dict[str, Person]:
+def _upsert_people(
+    session: Session, spec: ProcessMapSpec, as_of: date, report: LoadReport
+) -> dict[str, Person]:
     people = {p.handle: p for p in session.scalars(select(Person))}
     listed = {p.id for p in spec.people}
     for handle, known in people.items():
-        if handle not in listed and known.active:
-            known.active = False
-            report.count("people deactivated")
+        if handle not in listed:
+            _leave(known, as_of, report)
     for p_spec in spec.people:
         person: Person | None = people.get(p_spec.id)
         if person is None:
             person = Person(
-                handle=p_spec.id, name=p_spec.name, email=p_spec.email, active=p_spec.active
+                handle=p_spec.id,
+                name=p_spec.name,
+                email=p_spec.email,
+                inactive_from=None if p_spec.active else as_of,
             )
             session.add(person)
             people[p_spec.id] = person
             report.count("people created")
-        else:
-            _set(
-                person, report, "people", name=p_spec.name, email=p_spec.email, active=p_spec.active
-            )
+            continue
+        _set(person, report, "people", name=p_spec.name, email=p_spec.email)
+        if not p_spec.active:
+            _leave(person, as_of, report)
+        elif person.inactive_from is not None:  # back in the map, or no longer leaving
+            person.inactive_from = None
+            report.count("people reactivated")
     return people
+
+
+def _leave(person: Person, as_of: date, report: LoadReport) -> None:
+    """Inactive from ``as_of``, unless they have left by then already."""
+    if person.active_on(as_of):
+        person.inactive_from = as_of
+        report.count("people deactivated")
 
 
 def _upsert_macro(
@@ -169,31 +187,53 @@ def _wanted_assignments(
             wanted.add((people[p_spec.pilot].id, Role.PILOT, pid))
             wanted.update((people[h].id, Role.CORRESPONDENT, pid) for h in p_spec.correspondents)
             wanted.update((people[h].id, Role.CONTRIBUTOR, pid) for h in p_spec.contributors)
-    return wanted
+    # A person the file marks inactive holds none of the roles it names them in (from the
+    # load's date, so bringing them back later opens their roles on that later date).
+    inactive = {people[p.id].id for p in spec.people if not p.active}
+    return {key for key in wanted if key[0] not in inactive}
 
 
 def _sync_assignments(
     session: Session, wanted: set[AssignmentKey], as_of: date, report: LoadReport
 ) -> None:
-    open_rows = session.scalars(select(RoleAssignment).where(RoleAssignment.valid_to.is_(None)))
-    current = {(a.person_id, a.role, a.process_id): a for a in open_rows}
-    for key, assignment in current.items():
-        if key in wanted:
-            continue
-        if assignment.valid_from > as_of:
-            raise ValidationError(
-                "as_of",
-                f"{as_of} is before an assignment that starts on "
-                f"{assignment.valid_from}; load with a later date",
-            )
-        if assignment.valid_from == as_of:
-            session.delete(assignment)  # opened today and withdrawn today: it never held
+    """Make the assignments held from ``as_of`` on the ``wanted`` ones; one that ends on
+    ``as_of`` or later and is still wanted is open again (a planned end cancelled)."""
+    live = session.scalars(
+        select(RoleAssignment)
+        .where(or_(RoleAssignment.valid_to.is_(None), RoleAssignment.valid_to >= as_of))
+        .order_by(RoleAssignment.valid_from, RoleAssignment.id)
+    )
+    kept: dict[AssignmentKey, RoleAssignment] = {}
+    for assignment in live:
+        key = (assignment.person_id, assignment.role, assignment.process_id)
+        if key in wanted and key not in kept:
+            kept[key] = assignment
         else:
-            assignment.valid_to = as_of
-        report.count("assignments closed")
+            _end(session, assignment, as_of, report)
     session.flush()  # close old pilots before opening new ones (one open pilot per process)
-    for person_id, role, process_id in sorted(wanted - set(current), key=str):
+    for assignment in kept.values():
+        if assignment.valid_to is not None:
+            assignment.valid_to = None
+            report.count("assignments reopened")
+    for person_id, role, process_id in sorted(wanted - set(kept), key=str):
         session.add(
             RoleAssignment(person_id=person_id, role=role, process_id=process_id, valid_from=as_of)
         )
         report.count("assignments opened")
+
+
+def _end(session: Session, assignment: RoleAssignment, as_of: date, report: LoadReport) -> None:
+    """The assignment is no longer held from ``as_of`` on."""
+    if assignment.valid_from > as_of:
+        raise ValidationError(
+            "as_of",
+            f"{as_of} is before an assignment that starts on "
+            f"{assignment.valid_from}; load with a later date",
+        )
+    if assignment.valid_to == as_of:
+        return  # it ends on that day already
+    if assignment.valid_from == as_of:
+        session.delete(assignment)  # opened and withdrawn on the same day: it never held
+    else:
+        assignment.valid_to = as_of
+    report.count("assignments closed")
