@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -77,9 +77,8 @@ def test_a_correspondent_plans_runs_and_issues_an_audit_report(
     db_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     plan_and_schedule(capsys)
-    coverage = json.loads(
-        ok(capsys, "audit", "programme", "coverage", "--cycle", "2027", "--format", "json").out
-    )
+    shown = run(capsys, "audit", "programme", "coverage", "--cycle", "2027", "--format", "json")
+    coverage = json.loads(shown.out)  # exit 1 once a 2027 month has passed: late audits
     assert len(coverage) == 18 and all(row["planned"] >= 1 for row in coverage)
     refused = run(
         capsys,
@@ -111,8 +110,7 @@ def test_a_correspondent_plans_runs_and_issues_an_audit_report(
         "--as",
         "jcarre",
     )
-    added = ok(
-        capsys,
+    finding = (
         "audit",
         "finding",
         "add",
@@ -128,11 +126,64 @@ def test_a_correspondent_plans_runs_and_issues_an_audit_report(
         "--as",
         "jcarre",
     )
+    unlinked = run(capsys, *finding)
+    assert unlinked.code == 1 and unlinked.err.startswith(
+        "error: item: a nonconformity finding names the checklist item answered not_conform"
+    )
+    items = json.loads(ok(capsys, "audit", "checklist", "show", "1", "--format", "json").out)
+    failed = next(i for i in items if i["position"] == 5)
+    added = ok(capsys, *finding, "--item", str(failed["id"]))
     assert "raised nonconformity #1 (major) and corrective action #1 due" in added.out
     findings = json.loads(ok(capsys, "audit", "finding", "list", "1", "--format", "json").out)
     due = date.fromisoformat(findings[0]["action_due_date"])
     nc = ok(capsys, "nc", "show", "1").out
-    assert "action due      " + due.isoformat() in nc and "Action #1 (corrective" in nc
+    assert "action due      " + due.isoformat() in nc and "action #1 (corrective" in nc.lower()
+    ok(
+        capsys,
+        "audit",
+        "fire",
+        "1",
+        "draft_report",
+        "--as",
+        "jcarre",
+        "--input",
+        "conclusions=Exams need control",
+        "--input",
+        "criteria_fulfilment=Partly",
+    )
+    refused = run(capsys, "audit", "fire", "1", "issue_report", "--as", "tbrunet")
+    assert refused.code == 1
+    assert "9 checklist questions are not answered: 1 (" in refused.err
+    assert "ISO 19011 6.4.7" in refused.err
+    ok(
+        capsys,
+        "audit",
+        "fire",
+        "1",
+        "return_draft",
+        "--as",
+        "tbrunet",
+        "--input",
+        "return_reason=answer the checklist",
+    )
+    for item in items:
+        if item["position"] == 1:
+            answer = ("--answer", "not_applicable", "--reason", "No exam in the sample")
+        elif item["position"] != 5:
+            answer = ("--answer", "conform", "--evidence", "Records seen")
+        else:
+            continue
+        ok(
+            capsys,
+            "audit",
+            "checklist",
+            "answer",
+            "1",
+            str(item["position"]),
+            *answer,
+            "--as",
+            "jcarre",
+        )
     ok(
         capsys,
         "audit",
@@ -165,6 +216,8 @@ def test_a_correspondent_plans_runs_and_issues_an_audit_report(
     ):
         assert section in text, section
     assert "&lt;script&gt;" in html.read_text() and "<script>" not in html.read_text()
+    assert f"CHECKLIST question 5 ({failed['clause']})" in text
+    assert "Not applicable: No exam in the sample" in text
 
 
 def test_the_pilot_is_refused_as_auditor_until_a_quality_manager_approves(
@@ -229,3 +282,24 @@ def test_an_approved_programme_is_no_longer_edited(
     denied = run(capsys, "audit", "programme", "plan", "--cycle", "2028", "--as", "sroux")
     assert denied.code == 1
     assert "may not plan the audit programme: it needs the role quality_manager" in denied.err
+
+
+def test_coverage_says_which_audits_are_late_and_exits_1(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    year = datetime.now(UTC).year
+    last_year, next_year = str(year - 1), str(year + 1)
+    for cycle in (last_year, next_year):
+        ok(capsys, "audit", "programme", "plan", "--cycle", cycle, "--as", "grenaud")
+    on_time = ok(capsys, "audit", "programme", "coverage", "--cycle", next_year)
+    assert f"every process is in the {next_year} programme and no audit is late" in on_time.out
+    slipped = run(capsys, "audit", "programme", "coverage", "--cycle", last_year)
+    assert slipped.code == 1
+    assert slipped.err.startswith("21 audits are late: ")  # a whole year has passed
+    assert f"planned {last_year}-" in slipped.err and "(not scheduled)" in slipped.err
+    assert "LATE" in slipped.out
+    shown = run(capsys, "audit", "programme", "coverage", "--cycle", last_year, "--format", "json")
+    rows = json.loads(shown.out)
+    assert shown.code == 1 and sum(row["late"] for row in rows) == 21
+    audits = [audit for row in rows for audit in row["audits"]]
+    assert {audit["status"] for audit in audits} == {"LATE"} and all(a["late"] for a in audits)

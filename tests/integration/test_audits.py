@@ -22,6 +22,7 @@ from qms.models import (
 )
 from qms.services import shared
 from qms.services.audits import checklist as audits_checklist
+from qms.services.audits import coverage as audits_coverage
 from qms.services.audits import findings as audits_findings
 from qms.services.audits import programme
 from qms.services.audits import queries as audits_queries
@@ -92,7 +93,7 @@ def running_audit(app) -> int:  # type: ignore[no-untyped-def]
 def test_the_programme_covers_every_process_and_spares_closed_periods(app) -> None:  # type: ignore[no-untyped-def]
     programme.plan(app, "grenaud", CYCLE)
     with app.database.reading() as session:
-        rows = audits_queries.coverage(session, CYCLE)
+        rows = audits_coverage.status(session, CYCLE, date(2026, 11, 25)).processes
         entries = audits_queries.entries(session, programme_of(session, CYCLE))
     assert len(rows) == 18 and all(r.planned >= 1 for r in rows)
     assert {r.process for r in rows if r.planned == 2} >= {"TRN-04", "STE-02"}
@@ -159,11 +160,34 @@ def test_an_exception_needs_a_quality_manager_and_is_in_the_trail_and_report(app
     assert "The only trained auditor" in html and "correspondent" in html
 
 
+def not_conform(app, audit_id: int, position: int) -> int:  # type: ignore[no-untyped-def]
+    """Answer question ``position`` not conform (making the checklist first); its item's id."""
+    with app.database.reading() as session:
+        made = bool(audits_queries.checklist_rows(session, audit_id))
+    if not made:
+        audits_checklist.create(app, "cvidal", audit_id)
+    item = audits_checklist.answer(app, "jcarre", audit_id, position, "not_conform", "3 of 5")
+    return item.id
+
+
+def answer_the_rest(app, audit_id: int) -> None:  # type: ignore[no-untyped-def]
+    with app.database.reading() as session:
+        rows = audits_queries.checklist_rows(session, audit_id)
+    for row in rows:
+        if row.answer is None:
+            audits_checklist.answer(app, "jcarre", audit_id, row.position, "conform", "seen")
+
+
 def test_a_nonconformity_finding_raises_a_nonconformity_and_a_corrective_action(app) -> None:  # type: ignore[no-untyped-def]
     audit_id = running_audit(app)
-    for grade, days in (("major", 30), ("minor", 90)):
+    for position, (grade, days) in enumerate((("major", 30), ("minor", 90)), start=1):
         spec = audits_findings.NewFinding(
-            audit_id, f"{grade}_nonconformity", f"{grade} gap", "8.5.1", "3 of 5 exams"
+            audit_id,
+            f"{grade}_nonconformity",
+            f"{grade} gap",
+            "8.5.1",
+            "3 of 5 exams",
+            checklist_item=not_conform(app, audit_id, position),
         )
         finding = audits_findings.add(app, "jcarre", spec)
         with app.database.reading() as session:
@@ -247,9 +271,12 @@ def test_an_issued_report_is_frozen_queued_by_email_and_revised_on_change(app) -
 
 def test_open_findings_of_the_previous_audit_are_carried_into_the_next(app) -> None:  # type: ignore[no-untyped-def]
     audit_id = running_audit(app)
-    audits_checklist.create(app, "cvidal", audit_id)
-    spec = audits_findings.NewFinding(audit_id, "minor_nonconformity", "Old gap", "8.7", "seen")
+    item = not_conform(app, audit_id, 3)
+    spec = audits_findings.NewFinding(
+        audit_id, "minor_nonconformity", "Old gap", "8.7", "seen", checklist_item=item
+    )
     audits_findings.add(app, "jcarre", spec)
+    answer_the_rest(app, audit_id)
     issue(app, audit_id)
     again = audits.plan(app, "cvidal", audits.AuditPlan(process="TRN-04", cycle=CYCLE))
     assert audits_checklist.create(app, "cvidal", again.id, copy_previous=True) == 10
@@ -268,9 +295,16 @@ def test_checklist_answers_need_evidence_and_a_known_answer(app) -> None:  # typ
         audits_checklist.answer(app, "jcarre", audit_id, 1, "conform", " ")
     with pytest.raises(ValidationError, match="answer: 'yes' is not one of"):
         audits_checklist.answer(app, "jcarre", audit_id, 1, "yes", "seen")
-    audits_checklist.answer(app, "jcarre", audit_id, 1, "not_applicable", "No juries this year")
+    before = snapshot(app.database)
+    with pytest.raises(ValidationError, match=r"reason: say why the question does not apply"):
+        audits_checklist.answer(app, "jcarre", audit_id, 1, "not_applicable", "", "  ")
+    with pytest.raises(ValidationError, match="reason: a reason is given for not_applicable"):
+        audits_checklist.answer(app, "jcarre", audit_id, 1, "conform", "seen", "No juries")
+    assert snapshot(app.database) == before
+    audits_checklist.answer(app, "jcarre", audit_id, 1, "not_applicable", "", "No juries this year")
     with app.database.reading() as session:
         rows = audits_queries.checklist_rows(session, audit_id)
         findings = session.scalars(select(AuditFinding)).all()
     assert rows[0].answer == "not_applicable" and rows[0].answered_by == "jcarre"
+    assert rows[0].reason == "No juries this year"
     assert findings == []

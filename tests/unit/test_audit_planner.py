@@ -54,6 +54,17 @@ def test_a_process_with_a_deadline_is_audited_before_it() -> None:
     assert late[0] < date(2027, 7, 1) and late[1] >= date(2027, 7, 1)
 
 
+def test_a_process_that_retires_in_the_cycle_is_audited_before_it_retires() -> None:
+    needs = [Need(f"P-{i:02d}", 1, None, "") for i in range(12)]
+    needs.append(Need("GOING", 2, None, "", until=date(2027, 4, 1)))
+    needs.append(Need("GONE", 1, None, "", until=date(2027, 1, 4)))  # before any open day
+    slots = propose(needs, ["a", "b"], everyone, START, END, PERIODS, 5)
+    going = [s.on for s in slots if s.process == "GOING"]
+    assert len(going) == 2 and all(day < date(2027, 4, 1) for day in going)
+    assert not [s for s in slots if s.process == "GONE"]
+    assert len(slots) == 14
+
+
 def test_a_year_round_closed_period_wraps_over_new_year() -> None:
     (winter,) = parse_closed_periods("12-20..01-04")
     assert winter.covers(date(2027, 1, 2)) and winter.covers(date(2027, 12, 24))

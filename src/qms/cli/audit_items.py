@@ -12,13 +12,23 @@ from qms.cli.app import App, pass_app
 from qms.cli.capa import fire_command
 from qms.cli.output import emit, format_option
 
-CHECKLIST_COLUMNS = ("position", "clause", "question", "answer", "evidence", "answered_by")
+CHECKLIST_COLUMNS = (
+    "id",
+    "position",
+    "clause",
+    "question",
+    "answer",
+    "evidence",
+    "reason",
+    "answered_by",
+)
 FINDING_COLUMNS = (
     "id",
     "finding_type",
     "state",
     "title",
     "criterion",
+    "checklist_item_id",
     "nonconformity_id",
     "action_id",
     "action_due_date",
@@ -63,14 +73,18 @@ def add_question(app: App, audit_id: int, clause: str, question: str, actor: str
 @click.argument("audit_id", type=int)
 @click.argument("item", type=int)
 @click.option("--answer", "value", required=True, help="conform, not_conform or not_applicable.")
-@click.option("--evidence", required=True, help="What was seen, heard or read.")
+@click.option("--evidence", default="", help="What was seen, heard or read.")
+@click.option("--reason", default="", help="Why the question does not apply (not_applicable).")
 @actor_option
 @pass_app
-def answer(app: App, audit_id: int, item: int, value: str, evidence: str, actor: str) -> None:
-    """Answer question ITEM of the audit's checklist, with its evidence."""
+def answer(
+    app: App, audit_id: int, item: int, value: str, evidence: str, reason: str, actor: str
+) -> None:
+    """Answer question ITEM of the audit's checklist: with its evidence, or, when it does not
+    apply, with the reason why."""
     from qms.services.audits import checklist as audits_checklist
 
-    found = audits_checklist.answer(app.services, actor, audit_id, item, value, evidence)
+    found = audits_checklist.answer(app.services, actor, audit_id, item, value, evidence, reason)
     assert found.answer is not None
     click.echo(f"internal_audit #{audit_id}: question {item} answered {found.answer.value}")
 
@@ -100,10 +114,23 @@ def finding() -> None:
 @click.option("--criterion", required=True, help="The requirement it is judged against.")
 @click.option("--evidence", required=True, help="What was seen, heard or read.")
 @click.option("--description", default="", help="More detail.")
+@click.option(
+    "--item",
+    "checklist_item",
+    type=int,
+    help="The checklist item it rests on (its id in `qms audit checklist show`).",
+)
+@click.option(
+    "--outside-checklist",
+    "outside_checklist",
+    default="",
+    help="Or why the finding lies outside the checklist.",
+)
 @actor_option
 @pass_app
 def add_finding(app: App, /, audit_id: int, actor: str, **params: Any) -> None:
-    """Record a finding of audit AUDIT_ID."""
+    """Record a finding of audit AUDIT_ID; a nonconformity names the checklist item answered
+    not_conform it rests on (--item), or why it is outside the checklist."""
     from qms.services.audits import findings as audits_findings
 
     spec = audits_findings.NewFinding(audit_id=audit_id, **params)

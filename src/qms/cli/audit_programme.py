@@ -8,8 +8,26 @@ from qms.cli.app import App, pass_app
 from qms.cli.output import emit, format_option, parse_date
 from qms.cli.record import parse_pairs
 
-ENTRY_COLUMNS = ("id", "planned_on", "process", "lead_auditor", "audit_id", "audit_state", "reason")
-COVERAGE_COLUMNS = ("process", "name", "planned", "audited", "status")
+ENTRY_COLUMNS = (
+    "id",
+    "planned_on",
+    "process",
+    "lead_auditor",
+    "audit_id",
+    "audit_state",
+    "state",
+    "reason",
+)
+COVERAGE_COLUMNS = ("process", "name", "planned", "started", "done", "late", "status")
+AUDIT_COLUMNS = (
+    "entry",
+    "planned_on",
+    "process",
+    "lead_auditor",
+    "audit_id",
+    "audit_state",
+    "status",
+)
 
 cycle_option = click.option("--cycle", type=int, required=True, help="The year of the cycle.")
 actor_option = click.option("--as", "actor", required=True, help="Handle of the person acting.")
@@ -59,18 +77,27 @@ def show(app: App, cycle: int, fmt: str) -> None:
 @format_option
 @pass_app
 def coverage(app: App, cycle: int, fmt: str) -> None:
-    """Every process: audits planned and done; exit 1 when one is not in the programme."""
-    from qms.services.audits import queries as audits_queries
+    """Every process and every audit: planned, started, done, late (clause 9.2.2).
+
+    Exits 1 when a process is not in the programme or an audit is late.
+    """
+    from qms.services.audits import coverage as audits_coverage
 
     with app.ready_database().reading() as session:
-        rows = audits_queries.coverage(session, cycle)
-    emit([r.as_dict() for r in rows], COVERAGE_COLUMNS, fmt)
-    missing = [r.process for r in rows if r.planned == 0]
-    if missing:
-        click.echo(f"not covered in {cycle}: {', '.join(missing)}", err=True)
+        found = audits_coverage.status(session, cycle, app.today())
+    emit([p.as_dict() for p in found.processes], COVERAGE_COLUMNS, fmt)
+    if fmt == "table":
+        click.echo("")
+        emit([a.as_dict() for a in found.audits], AUDIT_COLUMNS, fmt)
+    problems = [found.late_sentence()] if found.late else []
+    if found.not_covered:
+        problems.append(f"not covered in {cycle}: {', '.join(found.not_covered)}")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
         raise SystemExit(1)
     if fmt == "table":
-        click.echo(f"every process is in the {cycle} programme")
+        click.echo(f"every process is in the {cycle} programme and no audit is late")
 
 
 @programme.command()

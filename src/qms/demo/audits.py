@@ -1,9 +1,12 @@
 """Demo step: the current cycle's audit programme and its audits in every state.
 
 The programme is planned by a quality correspondent in December, approved by a director
-and put in effect; the audits whose date has passed are run (checklist, findings, some
-raising nonconformities and corrective actions), the first ones through an issued report,
-a follow-up and a closure; later ones are still planned.
+and put in effect; the first six audits of the year are run (every checklist question
+answered, findings, each nonconformity pointing at the question answered not conform and
+raising a nonconformity and a corrective action), the first ones through an issued report
+and a follow-up. The audits after them have slipped: their month passed and they have not
+started, as `qms audit programme coverage` and the review pack (9.3.2 c 6) say; the next
+ones are planned ahead.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
+from itertools import takewhile
 
 from sqlalchemy import select
 
@@ -18,11 +22,12 @@ from qms.demo import DemoContext
 from qms.errors import QmsError
 from qms.models import AuditProgramme
 from qms.services.audits import checklist as audits_checklist
+from qms.services.audits import coverage as audits_coverage
 from qms.services.audits import findings as audits_findings
 from qms.services.audits import programme
 from qms.services.audits import queries as audits_queries
 from qms.services.audits import service as audits
-from qms.services.audits.common import programme_of
+from qms.services.audits.common import finding_types, programme_of
 
 CORRESPONDENT, DIRECTOR, QUALITY_MANAGER = "cvidal", "hmarchal", "tbrunet"
 RUN_AUDITS, ISSUED_REPORTS, FUTURE_AUDITS = 6, 3, 2
@@ -84,6 +89,9 @@ def run(ctx: DemoContext) -> list[str]:
         f"{len(past)} audits run, {min(len(past), ISSUED_REPORTS)} reports issued, "
         f"{len(future)} planned ahead",
     ]
+    with ctx.app.database.reading() as session:
+        standing = audits_coverage.status(session, cycle, ctx.today)
+    lines.append(f"  {standing.summary()} (qms audit programme coverage --cycle {cycle})")
     lines += [f"  (refused: {r})" for r in refusals]
     return lines
 
@@ -154,8 +162,7 @@ def _run_audit(
             ),
         ),
         (day, lambda: audits.fire(app, audit_id, "start", lead, {"started_on": day})),
-        (day, lambda: _answers(ctx, audit_id, lead)),
-        (day, lambda: _findings(ctx, audit_id, lead, index)),
+        (day, lambda: _checklist_and_findings(ctx, audit_id, lead, index)),
     ]
     if index < RUN_AUDITS - 1:
         steps.append(
@@ -193,21 +200,51 @@ def _run_audit(
     return refusals
 
 
-def _answers(ctx: DemoContext, audit_id: int, lead: str) -> None:
+def _checklist_and_findings(ctx: DemoContext, audit_id: int, lead: str, index: int) -> None:
+    """Every question answered (a nonconformity's with its evidence, not conform), then the
+    findings, each nonconformity pointing at the question it rests on."""
+    chosen = [FINDINGS[index % len(FINDINGS)], FINDINGS[(index + 2) % len(FINDINGS)]]
+    grades = finding_types(ctx.app.settings)
+    with ctx.app.database.reading() as session:
+        items = audits_queries.checklist_rows(session, audit_id)
+    failed: dict[str, audits_queries.ItemRow] = {}
+    for kind, _title, criterion, _evidence in chosen:
+        if grades[kind].grade is not None:
+            free = [i for i in items if i not in failed.values()]
+            failed[kind] = max(
+                free, key=lambda i: (_shared_parts(i.clause, criterion), -i.position)
+            )
+    _answers(ctx, audit_id, lead, items, {item.id: kind for kind, item in failed.items()})
+    for kind, title, criterion, evidence in chosen:
+        item = failed.get(kind)
+        spec = audits_findings.NewFinding(
+            audit_id, kind, title, criterion, evidence, checklist_item=item.id if item else None
+        )
+        audits_findings.add(ctx.app, lead, spec)
+
+
+def _answers(
+    ctx: DemoContext,
+    audit_id: int,
+    lead: str,
+    items: list[audits_queries.ItemRow],
+    failed: dict[int, str],
+) -> None:
     # A generator of its own: drawing from ctx.rng would change what later steps generate.
     rng = random.Random(audit_id)  # noqa: S311 - demo data, not secrets
-    for position in range(1, 6):
-        answer = rng.choice(["conform", "conform", "conform", "not_conform", "not_applicable"])
-        evidence = {
-            "conform": "Records sampled and found complete",
-            "not_conform": "See the findings of this audit",
-            "not_applicable": "Not in the scope of this audit",
-        }[answer]
-        audits_checklist.answer(ctx.app, lead, audit_id, position, answer, evidence)
+    evidence = {kind: seen for kind, _title, _criterion, seen in FINDINGS}
+    for item in items:
+        if item.id in failed:
+            value, seen, reason = "not_conform", evidence[failed[item.id]], ""
+        elif rng.random() < 0.15:
+            value, seen, reason = "not_applicable", "", "Not in the scope of this audit"
+        else:
+            value, seen, reason = "conform", "Records sampled and found complete", ""
+        audits_checklist.answer(ctx.app, lead, audit_id, item.position, value, seen, reason)
 
 
-def _findings(ctx: DemoContext, audit_id: int, lead: str, index: int) -> None:
-    chosen = [FINDINGS[index % len(FINDINGS)], FINDINGS[(index + 2) % len(FINDINGS)]]
-    for kind, title, criterion, evidence in chosen:
-        spec = audits_findings.NewFinding(audit_id, kind, title, criterion, evidence)
-        audits_findings.add(ctx.app, lead, spec)
+def _shared_parts(clause: str, criterion: str) -> int:
+    """How many parts of a checklist clause ("9.1") a criterion ("ISO 9001 9.1.1") shares."""
+    number = next((w for w in criterion.split() if w[:1].isdigit() and "." in w), "")
+    pairs = zip(clause.split("."), number.split("."), strict=False)
+    return len(list(takewhile(lambda pair: pair[0] == pair[1], pairs)))

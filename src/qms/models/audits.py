@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from qms.models.base import Base, str_enum
 from qms.models.processmap import Person, Process
@@ -37,10 +47,27 @@ class Answer(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
+class EntryState(enum.StrEnum):
+    """Where a programme entry stands (clause 9.2.2): worked out from its audit, its
+    process and its programme, never stored (an entry has no workflow of its own)."""
+
+    PLANNED = "planned"  # no audit yet, or the audit's plan is not carried out yet
+    STARTED = "started"  # the audit is open; its report is not issued
+    DONE = "done"  # its report is issued
+    CANCELLED = "cancelled"  # its audit was cancelled
+    RETIRED = "retired"  # the process retires on or before the planned day
+    NOT_CARRIED_OUT = "not_carried_out"  # the programme closed before the audit started
+
+
+AUDIT_NOT_STARTED = ("planned", "plan_issued")
+AUDIT_DONE = ("report_issued", "follow_up", "closed")
+
+
 class ProgrammeEntry(Base):
     """One planned audit of one process in a cycle's programme (clause 9.2.2 a)."""
 
     __tablename__ = "audit_programme_entry"
+    states: ClassVar[tuple[str, ...]] = tuple(EntryState)  # the values of ``state``
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("audit_programme.id"), index=True)
@@ -54,6 +81,62 @@ class ProgrammeEntry(Base):
     process: Mapped[Process] = relationship()
     lead_auditor: Mapped[Person | None] = relationship()
     audit: Mapped[InternalAudit | None] = relationship()
+    if TYPE_CHECKING:  # mapped below: computed by the database from the audit and process
+        state: Mapped[str]  # an EntryState
+
+    @property
+    def title(self) -> str:
+        return f"audit of {self.process.code} planned in {self.planned_on:%B %Y}"
+
+
+def entry_state(
+    audit_state: str | None, programme_state: str, retired_on: date | None, planned_on: date
+) -> EntryState:
+    """The EntryState of an entry from its audit's state (None: no audit yet), its
+    programme's and its process's retirement; ``_entry_state`` says the same in SQL."""
+    not_started = audit_state is None or audit_state in AUDIT_NOT_STARTED
+    if retired_on is not None and retired_on <= planned_on:
+        return EntryState.RETIRED
+    if not_started:
+        return EntryState.NOT_CARRIED_OUT if programme_state == "closed" else EntryState.PLANNED
+    if audit_state in AUDIT_DONE:
+        return EntryState.DONE
+    return EntryState.CANCELLED if audit_state == "cancelled" else EntryState.STARTED
+
+
+def _entry_state() -> ColumnElement[str]:
+    """The EntryState of an entry, as SQL (so the scheduler can filter on it)."""
+    entry = ProgrammeEntry
+    audit_state = (
+        select(InternalAudit.state)
+        .where(InternalAudit.id == entry.audit_id)
+        .correlate_except(InternalAudit)
+        .scalar_subquery()
+    )
+    retired_on = (
+        select(Process.retired_on)
+        .where(Process.id == entry.process_id)
+        .correlate_except(Process)
+        .scalar_subquery()
+    )
+    programme = (
+        select(AuditProgramme.state)
+        .where(AuditProgramme.id == entry.programme_id)
+        .correlate_except(AuditProgramme)
+        .scalar_subquery()
+    )
+    not_started = entry.audit_id.is_(None) | audit_state.in_(AUDIT_NOT_STARTED)
+    return case(
+        (retired_on <= entry.planned_on, EntryState.RETIRED.value),
+        (not_started & (programme == "closed"), EntryState.NOT_CARRIED_OUT.value),
+        (not_started, EntryState.PLANNED.value),
+        (audit_state.in_(AUDIT_DONE), EntryState.DONE.value),
+        (audit_state == "cancelled", EntryState.CANCELLED.value),
+        else_=EntryState.STARTED.value,
+    )
+
+
+ProgrammeEntry.state = column_property(_entry_state())
 
 
 class TeamMember(Base):
@@ -92,7 +175,8 @@ class ImpartialityException(Base):
 
 
 class ChecklistItem(Base):
-    """One question of an audit's checklist, and the auditor's answer with its evidence."""
+    """One question of an audit's checklist, and the auditor's answer with its evidence (or,
+    for a question that does not apply, the reason why)."""
 
     __tablename__ = "audit_checklist_item"
     __table_args__ = (UniqueConstraint("audit_id", "position"),)
@@ -104,6 +188,7 @@ class ChecklistItem(Base):
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[Answer | None] = mapped_column(str_enum(Answer))
     evidence: Mapped[str] = mapped_column(Text, default="")
+    not_applicable_reason: Mapped[str] = mapped_column(Text, default="")  # ISO 19011 6.4.7
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     answered_at: Mapped[datetime | None]
 

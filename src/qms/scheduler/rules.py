@@ -4,12 +4,18 @@ Each rule watches one date of one kind of record (an action's due date, an audit
 start...) and says when to remind, whom, and whom to escalate to.  Every problem is
 reported as ``file:line: message``, all at once, like the other YAML files.
 
-Offsets are counted in days from the rule's *deadline* (the date, plus
-``date_plus_days``): -7 is a week before, 0 the day itself, 14 two weeks late.
+Offsets are counted in days from the rule's *deadline* (the date, or the last day of its
+month with ``deadline: end_of_month``, plus ``date_plus_days``): -7 is a week before, 0 the
+day itself, 14 two weeks late.
+
+A rule may watch a kind of record that has no workflow of its own but a state worked out
+from other records (a programme entry's, from its audit): its model lists the values of
+that ``state`` in ``states``, and the rule's ``states`` are checked against them.
 """
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -47,10 +53,12 @@ class RuleSpec(Spec):
     record: str = Field(min_length=1)
     date: str = Field(min_length=1)
     date_plus_days: int = Field(0, ge=-MAX_DAYS, le=MAX_DAYS)
+    deadline: Literal["date", "end_of_month"] = "date"
     states: list[str] | None = None
     to: list[RecipientName] = Field(min_length=1)
     before: list[Days] = Field([], max_length=MAX_STEPS)
     on_the_day: bool = True
+    after: list[Days] = Field([], max_length=MAX_STEPS)
     overdue_every: int | None = Field(None, ge=1, le=MAX_DAYS)
     escalate: list[EscalationSpec] = Field([], max_length=MAX_STEPS)
     optional: bool = False
@@ -82,6 +90,8 @@ class Rule:
     on_the_day: bool
     overdue_every: int | None
     escalate: tuple[tuple[int, tuple[str, ...]], ...]  # (after, to), by ``after``
+    after: tuple[int, ...] = ()  # days late to remind on, besides ``overdue_every``
+    end_of_month: bool = False  # the deadline is the last day of the date's month
 
     @property
     def kind(self) -> str:
@@ -93,7 +103,8 @@ class Rule:
         return found
 
     def fixed_offsets(self) -> list[int]:
-        offsets = [-b for b in self.before] + [after for after, _ in self.escalate]
+        offsets = [-b for b in self.before] + list(self.after)
+        offsets += [after for after, _ in self.escalate]
         return [*offsets, 0] if self.on_the_day else offsets
 
     def occurrence(self, days_late: int) -> int | None:
@@ -118,9 +129,12 @@ class Rule:
         if self.overdue_every:
             return None, high
         last = max(self.fixed_offsets())
-        return today - timedelta(days=last + self.date_plus_days), high
+        low = today - timedelta(days=last + self.date_plus_days)
+        return (low.replace(day=1) if self.end_of_month else low), high
 
     def deadline(self, stored: date) -> date:
+        if self.end_of_month:
+            stored = stored.replace(day=calendar.monthrange(stored.year, stored.month)[1])
         return stored + timedelta(days=self.date_plus_days)
 
 
@@ -230,6 +244,9 @@ def _states(
             message = f"{what}: '{spec.record}' records have no workflow state"
             return (), [doc.problem((*loc, "states"), message)]
         return (), []
+    computed: tuple[str, ...] | None = getattr(model, "states", None)
+    if workflow is None and computed is not None:  # a state worked out from other records
+        workflow = WorkflowStates(computed, computed)
     if workflow is None:
         message = f"{what}: no workflow definition for '{spec.record}'"
         return (), [doc.problem((*loc, "record"), message)]
@@ -252,7 +269,12 @@ def _check_timing(doc: Document, loc: yamldoc.Loc, what: str, spec: RuleSpec) ->
             yield doc.problem(
                 (*loc, "before", j), f"{what}: 'before' counts days ahead, 1 or more (got {days})"
             )
-    if not (spec.before or spec.on_the_day or spec.overdue_every or spec.escalate):
+    for j, days in enumerate(spec.after):
+        if days < 1:
+            yield doc.problem(
+                (*loc, "after", j), f"{what}: 'after' counts days late, 1 or more (got {days})"
+            )
+    if not (spec.before or spec.on_the_day or spec.after or spec.overdue_every or spec.escalate):
         yield doc.problem(
             (*loc, "id"),
             f"{what} never reminds: give 'before', 'on_the_day', 'overdue_every' or 'escalate'",
@@ -277,6 +299,8 @@ def _rule(spec: RuleSpec, model: type[Base], states: tuple[str, ...]) -> Rule:
         on_the_day=spec.on_the_day,
         overdue_every=spec.overdue_every,
         escalate=tuple((e.after, tuple(e.to)) for e in spec.escalate),
+        after=tuple(sorted(set(spec.after))),
+        end_of_month=spec.deadline == "end_of_month",
     )
 
 

@@ -1,6 +1,7 @@
 """Audit checklists: questions per ISO clause from the process's template under
 ``workflows/checklists/``, or copied from the previous audit of the same process; each
-answered conform, not conform or not applicable, with its evidence."""
+answered conform or not conform with its evidence, or not applicable with a reason; the
+report waits until every question is (the ``checklist_answered`` guard, ISO 19011 6.4.7)."""
 
 from __future__ import annotations
 
@@ -89,9 +90,16 @@ def add_question(app: Services, actor: str, audit_id: int, clause: str, question
 
 
 def answer(
-    app: Services, actor: str, audit_id: int, position: int, value: str, evidence: str
+    app: Services,
+    actor: str,
+    audit_id: int,
+    position: int,
+    value: str,
+    evidence: str,
+    reason: str = "",
 ) -> ChecklistItem:
-    """Answer one question while the audit is in progress; evidence is required."""
+    """Answer one question while the audit is in progress (ISO 19011 6.4.7): conform or not
+    conform with its evidence, or not applicable with the reason why."""
     with app.database.unit_of_work() as uow:
         session = uow.session
         record = audit(session, audit_id)
@@ -109,17 +117,35 @@ def answer(
             raise ValidationError(
                 "item", f"{record.reference} has no checklist question {position}"
             )
-        if not evidence.strip():
-            raise ValidationError("evidence", "say what was seen, heard or read (ISO 19011 6.4.7)")
-        item.answer = Answer(one_of("answer", value, Answer))
+        given = Answer(one_of("answer", value, Answer))
+        _check_answer(given, evidence, reason)
+        item.answer = given
         item.evidence = text_for(ChecklistItem, "evidence", evidence)
+        item.not_applicable_reason = text_for(
+            ChecklistItem, "not_applicable_reason", reason, "reason"
+        )
         item.answered_by_id, item.answered_at = person.id, app.engine.clock.now()
         commit(uow, record.reference)
         return item
 
 
+def _check_answer(given: Answer, evidence: str, reason: str) -> None:
+    if given == Answer.NOT_APPLICABLE:
+        if not reason.strip():
+            raise ValidationError(
+                "reason",
+                "say why the question does not apply to this audit (ISO 19011 6.4.7: "
+                "each question answered, or not applicable with a reason)",
+            )
+        return
+    if reason.strip():
+        raise ValidationError("reason", f"a reason is given for not_applicable, not for {given}")
+    if not evidence.strip():
+        raise ValidationError("evidence", "say what was seen, heard or read (ISO 19011 6.4.7)")
+
+
 def _team_member(session: Session, record: InternalAudit, handle: str, today: Any) -> Person:
-    person = shared.active_person(session, handle, "actor")
+    person = shared.active_person(session, handle, "actor", on=today)
     member = session.scalar(
         select(TeamMember.id).where(
             TeamMember.audit_id == record.id, TeamMember.person_id == person.id

@@ -2,9 +2,10 @@
 
 Each process needs a number of audits in the cycle (from its importance) and may have a
 deadline (a process with a major nonconformity or an overdue corrective action in the
-previous cycle is audited early). Audits go to the least loaded open month of their
-window, on an open day (not a weekend, not a closed period), led by the least loaded
-impartial auditor who has not reached the monthly maximum.
+previous cycle is audited early), and may retire during the cycle (its audits come before
+that day). Audits go to the least loaded open month of their window, on an open day (not a
+weekend, not a closed period), led by the least loaded impartial auditor who has not reached
+the monthly maximum.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Need:
     count: int
     deadline: date | None  # the first audit happens before this day
     reason: str
+    until: date | None = None  # the process retires on this day: every audit is before it
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,20 @@ def propose(
     slots: list[Slot] = []
     ordered = sorted(needs, key=lambda n: (n.deadline is None, -n.count, n.process))
     for need in ordered:
-        for window in _windows(need, months):
+        usable = {m: _before(found, need.until) for m, found in days.items()}
+        open_months = [m for m in months if usable[m]]
+        if not open_months:  # the process retires before any open day of the cycle
+            continue
+        for window in _windows(need, open_months):
             month = min(window, key=lambda m: (load.months[m], window.index(m)))
-            day = _pick_day(days[month], load, month)
+            day = _pick_day(usable[month], load, month)
             lead = _pick_lead(need.process, day, month, auditors, may_audit, load, max_per_month)
             slots.append(Slot(need.process, day, lead, need.reason))
     return sorted(slots, key=lambda s: (s.on, s.process))
+
+
+def _before(days: list[date], until: date | None) -> list[date]:
+    return days if until is None else [d for d in days if d < until]
 
 
 def _pick_day(candidates: list[date], load: _Load, month: Month) -> date:

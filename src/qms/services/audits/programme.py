@@ -26,12 +26,14 @@ from qms.services import shared
 from qms.services.audits.common import (
     AUDITS_PER_CYCLE,
     active_processes,
+    check_not_retired,
     commit,
     conflict_message,
     coordinator,
     cycle_bounds,
     holds_institution_role,
     note,
+    process_on,
     process_roles,
     programme_of,
 )
@@ -130,7 +132,7 @@ def _auditors(session: Session, day: date) -> list[Person]:
     rows = session.scalars(
         select(Person)
         .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .where(RoleAssignment.role == Role.AUDITOR, Person.active.is_(True))
+        .where(RoleAssignment.role == Role.AUDITOR, Person.active_on(day))
         .distinct()
     )
     return [p for p in rows if holds_institution_role(session, p, Role.AUDITOR, day)]
@@ -141,11 +143,13 @@ def _need(app: Services, session: Session, process: Process, start: date) -> Nee
     count = AUDITS_PER_CYCLE[template.importance]
     reason = f"importance {template.importance.value}: {count} audit(s) a cycle"
     previous = previous_results(app, session, process, start)
+    until = process.retired_on  # every audit of a process comes before it retires
     if previous is None:
-        return Need(process.code, count, None, reason)
+        return Need(process.code, count, None, reason, until)
     months = app.settings.audit_reaudit_months
     deadline = months_before(start, -months)
-    return Need(process.code, count, deadline, f"{reason}; {previous}: within {months} months")
+    why = f"{reason}; {previous}: within {months} months"
+    return Need(process.code, count, deadline, why, until)
 
 
 def _draft_entry(session: Session, entry_id: int) -> ProgrammeEntry:
@@ -171,13 +175,14 @@ def _check_slot(
 ) -> Person | None:
     if not programme.starts_on <= on <= programme.ends_on:
         raise ValidationError("on", f"{on} is outside the {programme.cycle} cycle")
+    check_not_retired(process, on, "on")
     periods: list[ClosedPeriod] = parse_closed_periods(app.settings.audit_closed_periods)
     if is_closed(on, periods):
         shown = ", ".join(str(p) for p in periods if p.covers(on)) or "a weekend"
         raise ValidationError("on", f"{on} falls in a closed period ({shown})")
     if lead is None:
         return None
-    person = shared.active_person(session, lead, "lead")
+    person = shared.active_person(session, lead, "lead", on=on)
     if not holds_institution_role(session, person, Role.AUDITOR, on):
         raise ValidationError("lead", f"{person.name} ({lead}) is not an internal auditor on {on}")
     roles = process_roles(session, person, process, on)
@@ -214,7 +219,7 @@ def add_entry(
                 "programme",
                 f"the {cycle} programme is {programme.state}: only a draft may be edited",
             )
-        found = shared.process(session, process)
+        found = process_on(session, process, on, "on")
         person = _check_slot(app, session, programme, found, on, lead)
         entry = ProgrammeEntry(
             programme_id=programme.id,

@@ -1,6 +1,7 @@
 """What the audit services show without changing anything: the audits of a cycle, a
-programme's entries and its coverage, a checklist, the findings of an audit and those carried
-over from the previous one, and the previous results that bring a process's audit forward."""
+programme's entries (its coverage is in ``coverage``), a checklist, the findings of an audit
+and those carried over from the previous one, and the previous results that bring a process's
+audit forward."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from qms.bootstrap import Services
 from qms.models import (
@@ -22,11 +23,10 @@ from qms.models import (
     Process,
     ProgrammeEntry,
 )
-from qms.services.audits.common import active_processes, cycle_bounds, programme_of
+from qms.services.audits.common import cycle_bounds
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK
 from qms.services.shared import months_before
 
-DONE_STATES = ("report_issued", "follow_up", "closed")
 CLOSED_STATES = ("closed", "withdrawn", "unresolved")
 
 
@@ -81,6 +81,8 @@ class EntryRow:
     reason: str
     audit_id: int | None
     audit_state: str | None
+    state: str  # an EntryState: planned, started, done, cancelled, retired...
+    retired_on: date | None  # the process's retirement, if it has one
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "month": self.planned_on.strftime("%Y-%m")}
@@ -90,6 +92,11 @@ def entries(session: Session, programme: AuditProgramme) -> list[EntryRow]:
     rows = session.scalars(
         select(ProgrammeEntry)
         .where(ProgrammeEntry.programme_id == programme.id)
+        .options(
+            joinedload(ProgrammeEntry.process),
+            joinedload(ProgrammeEntry.lead_auditor),
+            joinedload(ProgrammeEntry.audit),
+        )
         .order_by(ProgrammeEntry.planned_on, ProgrammeEntry.id)
     )
     return [
@@ -102,48 +109,10 @@ def entries(session: Session, programme: AuditProgramme) -> list[EntryRow]:
             e.reason,
             e.audit_id,
             e.audit.state if e.audit else None,
+            e.state,
+            e.process.retired_on,
         )
         for e in rows
-    ]
-
-
-@dataclass(frozen=True)
-class Coverage:
-    process: str
-    name: str
-    planned: int
-    audited: int
-
-    @property
-    def status(self) -> str:
-        if self.planned == 0:
-            return "NOT IN PROGRAMME"
-        return "audited" if self.audited else "planned"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "status": self.status}
-
-
-def coverage(session: Session, cycle: int) -> list[Coverage]:
-    """Every process active in the cycle: audits planned and audits done (report issued)."""
-    start, end = cycle_bounds(cycle)
-    programme = programme_of(session, cycle)
-    rows = entries(session, programme)
-    audits = session.scalars(
-        select(InternalAudit).where(
-            InternalAudit.planned_start.between(start, end),
-            InternalAudit.state.in_(DONE_STATES),
-        )
-    )
-    done = [a.process.code for a in audits if a.process is not None]
-    return [
-        Coverage(
-            p.code,
-            p.name,
-            sum(r.process == p.code for r in rows),
-            done.count(p.code),
-        )
-        for p in active_processes(session, start)
     ]
 
 
@@ -184,11 +153,13 @@ def checklist_items(session: Session, audit_id: int) -> list[ChecklistItem]:
 
 @dataclass(frozen=True)
 class ItemRow:
+    id: int
     position: int
     clause: str
     question: str
     answer: str | None
     evidence: str
+    reason: str  # why it does not apply, for a not_applicable answer
     answered_by: str | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -198,11 +169,13 @@ class ItemRow:
 def checklist_rows(session: Session, audit_id: int) -> list[ItemRow]:
     return [
         ItemRow(
+            i.id,
             i.position,
             i.clause,
             i.question,
             i.answer.value if i.answer else None,
             i.evidence,
+            i.not_applicable_reason,
             i.answered_by.handle if i.answered_by else None,
         )
         for i in checklist_items(session, audit_id)
@@ -239,6 +212,8 @@ class FindingRow:
     nonconformity_id: int | None
     action_id: int | None
     action_due_date: date | None
+    checklist_item_id: int | None  # the checklist item it rests on
+    outside_checklist_reason: str  # or why it lies outside the checklist
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -257,6 +232,8 @@ def _finding_row(finding: AuditFinding) -> FindingRow:
         finding.nonconformity_id,
         finding.action_id,
         finding.action.due_date if finding.action else None,
+        finding.data.get("checklist_item_id"),
+        str(finding.data.get("outside_checklist_reason") or ""),
     )
 
 

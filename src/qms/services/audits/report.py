@@ -18,6 +18,7 @@ from qms.bootstrap import Services
 from qms.errors import NotFound, ValidationError
 from qms.models import (
     AuditFinding,
+    ChecklistItem,
     ImpartialityException,
     InternalAudit,
     Organisation,
@@ -69,7 +70,7 @@ def recipients(session: Session, record: InternalAudit, day: date) -> list[Perso
     )
     people: dict[int, Person] = {}
     for row in sorted(rows, key=lambda r: (r.role != Role.PILOT, r.person.handle)):
-        if row.holds_on(day) and row.person.active:
+        if row.holds_on(day) and row.person.active_on(day):
             people.setdefault(row.person_id, row.person)
     return list(people.values())
 
@@ -213,6 +214,7 @@ def _context(
         "groups": _grouped(app, session, record),
         "checklist": items,
         "answered": _answer_counts(items),
+        "rests_on": _rests_on(session, record, items),
         "carried": carried_over(session, record),
         "disagreements": _disagreements(session, record),
         "exceptions": exceptions(session, record),
@@ -280,6 +282,19 @@ def _grouped(app: Services, session: Session, record: InternalAudit) -> list[dic
         for name in order
         if any(f.finding_type == name for f in findings)
     ]
+
+
+def _rests_on(
+    session: Session, record: InternalAudit, items: list[ChecklistItem]
+) -> dict[int, ChecklistItem]:
+    """The checklist item each finding rests on, by finding id (ISO 19011 6.4.8)."""
+    by_id = {item.id: item for item in items}
+    found = {}
+    for finding in findings_of(session, record.id):
+        item = by_id.get(finding.data.get("checklist_item_id") or 0)
+        if item is not None:
+            found[finding.id] = item
+    return found
 
 
 def _answer_counts(items: list[Any]) -> dict[str, int]:

@@ -24,7 +24,15 @@ from qms.models import (
 )
 from qms.services import shared
 from qms.services.audits import report as audits_report
-from qms.services.audits.common import audit, commit, coordinator, note, programme_of
+from qms.services.audits.common import (
+    audit,
+    check_not_retired,
+    commit,
+    coordinator,
+    note,
+    process_on,
+    programme_of,
+)
 from qms.services.audits.team import add_member
 from qms.services.shared import one_of, text_for
 
@@ -53,7 +61,7 @@ def plan(app: Services, actor: str, spec: AuditPlan) -> InternalAudit:
     with app.database.unit_of_work() as uow:
         session = uow.session
         person = coordinator(session, actor, app.engine.today(), "schedule audits")
-        process = shared.process(session, spec.process)
+        process = process_on(session, spec.process, app.engine.today(), "process")
         kind = one_of("type", spec.audit_type, AuditType)
         entry = _entry_for(session, process, spec, kind)
         start = spec.start or (entry.planned_on if entry else None)
@@ -62,6 +70,7 @@ def plan(app: Services, actor: str, spec: AuditPlan) -> InternalAudit:
         end = spec.end or start
         if end < start:
             raise ValidationError("end", f"{end} is before the start {start}")
+        check_not_retired(process, start, "start")
         record = _new_audit(session, process, kind, start, end, spec.details)
         record.programme_id = entry.programme_id if entry else None
         app.engine.start(session, record, person)

@@ -56,7 +56,7 @@ def add_member(
     actor: Person,
 ) -> TeamMember:
     """Put a person on the team in the caller's transaction, checking impartiality."""
-    person = shared.active_person(session, handle, "auditor")
+    person = shared.active_person(session, handle, "auditor", on=app.engine.today())
     day = audit_day(record, app.engine.today())
     exception = _check_impartial(session, record, person, role, day)
     member = _member(session, record, person) or TeamMember(
