@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from qms.config import Settings
 from qms.db import Database
 from tests.cli import Result, run
 from tests.factories import PROCESS_MAP, snapshot
@@ -41,72 +44,107 @@ def fire(
     return qms(capsys, group, "fire", record, trigger, "--as", actor, *args)
 
 
+def _today() -> date:
+    """Today where the institution is (the day the command line's checks use)."""
+    return datetime.now(ZoneInfo(Settings().timezone)).date()
+
+
 def test_a_complaint_from_detection_to_verified_closure(
     db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    today = _today().isoformat()  # the command line runs on the real clock
     logged = qms(
-        capsys,
-        "nc",
-        "new",
-        "--as",
-        "ebenoit",
-        "--process",
-        "TRN-04",
-        "--title",
-        "Grades published three weeks late",
-        "--source",
-        "complaint",
-        "--detected-on",
-        "2025-09-01",
-    )
+        capsys, "nc", "new", "--as", "ebenoit", "--process", "TRN-04",
+        "--title", "Grades published three weeks late", "--source", "complaint",
+        "--reference", "Complaint CPL-2026-014", "--detected-on", "2025-09-01",
+    )  # fmt: skip
     assert logged.code == 0, logged.err
     assert logged.out.startswith("nonconformity #1 logged on 2025-09-01, state detected")
+    plan = {
+        "action_plan": "15-day deadline",
+        "action_owner": "cfontaine",
+        "action_due_date": today,
+        "effectiveness_criteria": "No late grades for a term",
+        "effectiveness_check_date": today,
+    }
+    analysis = {
+        "root_cause": "No deadline",
+        "cause_category": "method",
+        "similar_nonconformities": "none",
+        "corrective_action_needed": "yes",
+    }
+    checked = {"effectiveness_result": "effective", "effectiveness_evidence": "All on time"}
     steps = [
-        ("contain", "ebenoit", {"containment": "Grades published by hand"}),
-        (
-            "analyse",
-            "grenaud",
-            {
-                "root_cause": "No deadline",
-                "cause_category": "method",
-                "similar_nonconformities": "none",
-                "corrective_action_needed": "yes",
-            },
-        ),
-        (
-            "plan_action",
-            "ebenoit",
-            {
-                "action_plan": "15-day deadline",
-                "action_owner": "cfontaine",
-                "action_due_date": "2025-10-01",
-                "effectiveness_criteria": "No late grades for a term",
-                "effectiveness_check_date": "2026-02-01",
-            },
-        ),
-        ("implement", "cfontaine", {"implementation_notes": "Procedure updated"}),
-        (
-            "check_effectiveness",
-            "ebenoit",
-            {"effectiveness_result": "effective", "effectiveness_evidence": "All grades on time"},
-        ),
-        ("close", "tbrunet", {}),
+        ("nc", "contain", "ebenoit", {"containment": "Grades published by hand"}),
+        ("nc", "analyse", "grenaud", analysis),
+        ("nc", "plan_action", "ebenoit", plan),  # corrective action #1, in the register
+        ("action", "approve", "ebenoit", {}),
+        ("action", "start", "cfontaine", {}),
+        ("action", "complete", "cfontaine", {"work_done": "Deadline in the procedure"}),
+        ("nc", "implement", "grenaud", {"implementation_notes": "Procedure updated"}),
+        ("action", "check_effectiveness", "ebenoit", {}),
+        ("action", "close", "ebenoit", checked),
+        ("nc", "check_effectiveness", "ebenoit", checked),
+        ("nc", "close", "tbrunet", {}),
     ]
-    for trigger, actor, inputs in steps:
-        done = fire(capsys, "nc", "1", trigger, actor, **inputs)
+    for group, trigger, actor, inputs in steps:
+        if (group, trigger) == ("action", "start"):
+            offered = qms(capsys, "record", "triggers", "nonconformity", "1", "--as", "grenaud")
+            assert "not now: its corrective actions are not all done" in offered.out
+        done = fire(capsys, group, "1", trigger, actor, **inputs)
         assert done.code == 0, (trigger, done.err)
     shown = qms(capsys, "nc", "show", "1")
     assert "state           closed" in shown.out
+    assert "Corrective actions (1):\n  action #1 (corrective, closed, owner Camille Fontaine" in (
+        shown.out
+    )
     history = [line.split() for line in shown.out.splitlines() if line.startswith("  20")]
     assert [(row[2], row[3]) for row in history] == [
         ("ebenoit", "create"),
         ("ebenoit", "contain"),
         ("grenaud", "analyse"),
         ("ebenoit", "plan_action"),
-        ("cfontaine", "implement"),
+        ("grenaud", "implement"),
         ("ebenoit", "check_effectiveness"),
         ("tbrunet", "close"),
     ]
+
+
+def test_more_actions_edits_and_an_exception_from_the_command_line(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    later = (_today() + timedelta(days=30)).isoformat()
+    assert qms(
+        capsys, "nc", "new", "--as", "ebenoit", "--process", "TRN-04", "--title", "Late grades",
+        "--source", "complaint", "--reference", "CPL-9",
+    ).code == 0  # fmt: skip
+    added = qms(
+        capsys, "nc", "add-action", "1", "--as", "ebenoit", "--title", "Deadline in the procedure",
+        "--owner", "ebenoit", "--due", later, "--criteria", "No late grades",
+        "--check-date", later,
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    assert added.out.startswith("improvement_action #1 (corrective) added to nonconformity #1")
+    refused = fire(capsys, "action", "1", "approve", "ebenoit")
+    assert refused.code == 1 and "they are its owner (clause 5.3" in refused.err
+    assert "qms record exception improvement_action 1 approve --for ebenoit" in refused.err
+    granted = qms(
+        capsys, "record", "exception", "improvement_action", "1", "approve", "--for", "ebenoit",
+        "--reason", "The pilot is the only person on this process", "--as", "tbrunet",
+    )  # fmt: skip
+    assert granted.code == 0, granted.err
+    assert fire(capsys, "action", "1", "approve", "ebenoit").code == 0
+    edited = qms(
+        capsys, "action", "edit", "1", "--as", "ebenoit", "--set", "owner=cfontaine",
+        "--comment", "Claire takes it over",
+    )  # fmt: skip
+    assert edited.code == 0, edited.err
+    assert "edited by ebenoit" in edited.out and "owner_id = " in edited.out
+    not_editable = qms(capsys, "nc", "edit", "1", "--as", "ebenoit", "--set", "source=incident")
+    assert not_editable.code == 1
+    assert "source cannot be changed there" in not_editable.err
+    shown = qms(capsys, "action", "show", "1").out
+    assert "exception" in shown and "allowed by exception #1 of tbrunet" in shown
 
 
 def test_actions_and_the_register(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:

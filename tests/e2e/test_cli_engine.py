@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
+from qms.config import Settings
 from qms.db import Database
 from tests.cli import Result, run
 from tests.factories import PROCESS_MAP, ROOT
@@ -53,9 +56,11 @@ def test_a_pilot_takes_a_nonconformity_through_its_workflow(
     assert (
         offered.out.startswith("contain ") and "inputs: containment, consequences?" in offered.out
     )
+    today = datetime.now(ZoneInfo(Settings().timezone)).date().isoformat()  # the CLI's clock
     steps = [
-        ("contain", "ebenoit", ["containment=Moved to room B12"]),
+        ("nonconformity", "contain", "ebenoit", ["containment=Moved to room B12"]),
         (
+            "nonconformity",
             "analyse",
             "grenaud",
             [
@@ -66,27 +71,39 @@ def test_a_pilot_takes_a_nonconformity_through_its_workflow(
             ],
         ),
         (
+            "nonconformity",
             "plan_action",
             "ebenoit",
             [
                 "action_plan=One calendar",
                 "action_owner=cfontaine",
-                "action_due_date=2026-02-01",
+                f"action_due_date={today}",
                 "effectiveness_criteria=No double booking for a term",
-                "effectiveness_check_date=2026-06-01",
+                f"effectiveness_check_date={today}",
             ],
-        ),
-        ("implement", "cfontaine", ["implementation_notes=Calendars merged"]),
+        ),  # its corrective action: improvement_action #1, moved on its own
+        ("improvement_action", "approve", "ebenoit", []),
+        ("improvement_action", "start", "cfontaine", []),
+        ("improvement_action", "complete", "cfontaine", ["work_done=Calendars merged"]),
+        ("nonconformity", "implement", "grenaud", ["implementation_notes=Calendars merged"]),
+        ("improvement_action", "check_effectiveness", "ebenoit", []),
         (
+            "improvement_action",
+            "close",
+            "ebenoit",
+            ["effectiveness_result=effective", "effectiveness_evidence=Term without incident"],
+        ),
+        (
+            "nonconformity",
             "check_effectiveness",
             "ebenoit",
             ["effectiveness_result=effective", "effectiveness_evidence=Term without incident"],
         ),
-        ("close", "tbrunet", []),
+        ("nonconformity", "close", "tbrunet", []),
     ]
-    for trigger, actor, inputs in steps:
+    for kind, trigger, actor, inputs in steps:
         args = [a for pair in inputs for a in ("--input", pair)]
-        done = qms(capsys, "record", "fire", "nonconformity", "1", trigger, "--as", actor, *args)
+        done = qms(capsys, "record", "fire", kind, "1", trigger, "--as", actor, *args)
         assert done.code == 0, done.err
         assert f"('{trigger}' by {actor}" in done.out
     shown = qms(capsys, "trail", "show", "nonconformity", "1")
@@ -104,7 +121,7 @@ def test_a_pilot_takes_a_nonconformity_through_its_workflow(
     verified = qms(capsys, "trail", "verify")
     assert verified.code == 0
     assert verified.out.startswith(
-        "trail verified: 7 rows in 1 record chain, 1 record matching their trail"
+        "trail verified: 13 rows in 2 record chains, 2 records matching their trail"
     )
 
 
@@ -172,7 +189,7 @@ def test_editing_a_workflow_file_leaves_records_in_flight_alone(
     qms(capsys, "record", "new", "nonconformity", "--as", "ebenoit", "--process", "TRN-04")
     path = tmp_path / "workflows" / "nonconformity.workflow.yaml"
     text_now = path.read_text()
-    edited = text_now.replace("version: 1", "version: 2", 1).replace(
+    edited = text_now.replace("version: 2", "version: 3", 1).replace(
         "    to: contained\n    roles: [pilot, correspondent]",
         "    to: contained\n    roles: [quality_manager]",
     )
@@ -180,12 +197,12 @@ def test_editing_a_workflow_file_leaves_records_in_flight_alone(
     path.write_text(edited)
     assert qms(capsys, "workflow", "check", str(path)).code == 0
     changed = qms(capsys, "workflow", "diff", "nonconformity")
-    assert "(version 1) -> " in changed.out and "(version 2)" in changed.out
+    assert "(version 2) -> " in changed.out and "(version 3)" in changed.out
     assert (
         "~ transition 'contain' (detected -> contained) roles: [correspondent, pilot] -> "
         "[quality_manager]"
     ) in changed.out
-    assert "~ version: 1 -> 2" in changed.out
+    assert "~ version: 2 -> 3" in changed.out
     old = qms(
         capsys,
         "record",
@@ -198,7 +215,7 @@ def test_editing_a_workflow_file_leaves_records_in_flight_alone(
         "--input",
         "containment=x",
     )
-    assert old.code == 0, old.err  # started under version 1: the pilot may still contain it
+    assert old.code == 0, old.err  # started under version 2: the pilot may still contain it
     qms(capsys, "record", "new", "nonconformity", "--as", "ebenoit", "--process", "TRN-04")
     new = qms(
         capsys,
@@ -214,7 +231,7 @@ def test_editing_a_workflow_file_leaves_records_in_flight_alone(
     )
     assert new.code == 1 and "needs the role quality_manager" in new.err
     listed = qms(capsys, "workflow", "versions", "nonconformity")
-    assert "version 1" in listed.out and "version 2" in listed.out
+    assert "version 2" in listed.out and "version 3" in listed.out
     assert "(the file now)" in listed.out.splitlines()[1]
 
 

@@ -40,7 +40,7 @@ def test_check_lists_every_shipped_workflow(capsys: pytest.CaptureFixture[str]) 
     lines = out.splitlines()
     assert len(lines) == 7
     assert (
-        f"{WORKFLOWS / 'process-review.workflow.yaml'}: process_review version 1: valid "
+        f"{WORKFLOWS / 'process-review.workflow.yaml'}: process_review version 2: valid "
         "(4 states, 3 transitions)"
     ) in lines
 

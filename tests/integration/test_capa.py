@@ -19,7 +19,9 @@ from qms.services.capa.nonconformities import NewNonconformity
 from tests.factories import load_example, services_for, snapshot
 
 TODAY = date(2026, 11, 25)
-NC = NewNonconformity(title="Grades published late", process="TRN-04", source="complaint")
+NC = NewNonconformity(
+    title="Grades published late", process="TRN-04", source="complaint", reference="CPL-2026-007"
+)
 ACTION = NewAction(
     title="Publish grades within 15 days",
     process="TRN-04",

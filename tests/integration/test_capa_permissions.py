@@ -91,7 +91,7 @@ def _inputs(transition: TransitionDef) -> dict[str, Any]:
                 wanted = "ineffective" if negative else "effective"
                 values[spec.name] = wanted if wanted in spec.choices else spec.choices[0]
             case InputType.DATE:
-                values[spec.name] = "2027-01-15"
+                values[spec.name] = "2027-07-15"  # after the clock: due dates in the future
             case InputType.BOOL:
                 values[spec.name] = "yes"
             case InputType.INT:
@@ -135,6 +135,14 @@ def _record_in(app: Services, kind: str, transition: TransitionDef) -> int:
         record.set_field("corrective_action_needed", True)
         record.set_field("effectiveness_check_date", date(2027, 3, 1))
         record.set_field("effectiveness_result", "ineffective" if negative else "effective")
+        if kind == "nonconformity":  # its corrective action, done and found effective
+            action = ImprovementAction(
+                title="its action", owner_id=owner.id, kind="corrective", process_id=process.id,
+                due_date=date(2027, 2, 1), nonconformity_id=None, data={},
+            )  # fmt: skip
+            app.engine.start(session, action, owner)
+            action.nonconformity_id, action.state = record.id, "closed"
+            action.set_field("effectiveness_result", "effective")
         uow.commit()
         return record.id
 

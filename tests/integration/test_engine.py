@@ -22,6 +22,7 @@ from qms.errors import (
 from qms.models import HistoryEntry, Nonconformity, OutboxMessage, Person
 from qms.services import shared
 from qms.services import trail as trail_service
+from qms.services.capa import nonconformities, register
 from qms.workflow import trail
 from tests.factories import load_example, services_for, snapshot
 
@@ -66,7 +67,11 @@ def new_nc(app: Services, process: str = "TRN-04") -> int:
 
 
 def fire(app: Services, record_id: int, trigger: str, actor: str, **inputs: Any) -> HistoryEntry:
-    return shared.fire(app.database, app.engine, "nonconformity", record_id, trigger, actor, inputs)
+    return nonconformities.fire(app, record_id, trigger, actor, inputs)
+
+
+def fire_action(app: Services, action_id: int, trigger: str, actor: str, **inputs: Any) -> None:
+    shared.fire(app.database, app.engine, "improvement_action", action_id, trigger, actor, inputs)
 
 
 def state_of(app: Services, record_id: int) -> str:
@@ -83,8 +88,16 @@ def test_a_complaint_goes_from_detection_to_verified_closure(
     fire(app, nc, "contain", "ebenoit", containment="Grades published by hand")
     fire(app, nc, "analyse", "grenaud", **ANALYSIS)
     fire(app, nc, "plan_action", "ebenoit", **PLAN)
-    fire(app, nc, "implement", "cfontaine", implementation_notes="Procedure updated")
+    with app.database.reading() as session:
+        [action] = register.actions_of(session, nc)
+    fire_action(app, action.id, "approve", "ebenoit")
+    fire_action(app, action.id, "start", "cfontaine")
+    fire_action(app, action.id, "complete", "cfontaine", work_done="Deadline in the procedure")
+    fire(app, nc, "implement", "grenaud", implementation_notes="Procedure updated")
     clock.advance(timedelta(days=70))
+    fire_action(app, action.id, "check_effectiveness", "ebenoit")
+    fire_action(app, action.id, "close", "ebenoit", effectiveness_result="effective",
+                effectiveness_evidence="No late grades in January")  # fmt: skip
     fire(
         app,
         nc,
@@ -102,16 +115,18 @@ def test_a_complaint_goes_from_detection_to_verified_closure(
             ("contain", "ebenoit"),
             ("analyse", "grenaud"),
             ("plan_action", "ebenoit"),
-            ("implement", "cfontaine"),
+            ("implement", "grenaud"),
             ("check_effectiveness", "ebenoit"),
             ("close", "tbrunet"),
         ]
         assert rows[1].inputs == {"containment": "Grades published by hand"}
         assert rows[-1].at == NOW + timedelta(days=70)
         assert rows[-1].from_state == "effectiveness_verified"
-        assert trail_service.verify(app).rows == 7
+        assert trail_service.verify(app).rows == 7 + 6  # its corrective action's six
         events = session.scalars(select(OutboxMessage.payload)).all()
-        assert [e["trigger"] for e in events] == [r.trigger for r in rows]
+        assert [e["trigger"] for e in events if e["record_kind"] == "nonconformity"] == [
+            r.trigger for r in rows
+        ]
 
 
 def test_refused_fire_names_actor_trigger_record_and_roles(app: Services) -> None:
@@ -154,6 +169,11 @@ def test_closing_without_an_effective_result_is_refused(app: Services, clock: Fi
     fire(app, nc, "contain", "ebenoit", containment="x")
     fire(app, nc, "analyse", "ebenoit", **ANALYSIS)
     fire(app, nc, "plan_action", "ebenoit", **PLAN)
+    with app.database.reading() as session:
+        [action] = register.actions_of(session, nc)
+    fire_action(app, action.id, "approve", "ebenoit")
+    fire_action(app, action.id, "start", "cfontaine")
+    fire_action(app, action.id, "complete", "cfontaine", work_done="Deadline set")
     fire(app, nc, "implement", "ebenoit", implementation_notes="done")
     with pytest.raises(GuardFailed, match=r"guard 'effectiveness_check_due'.*2027-02-01"):
         fire(
@@ -361,8 +381,12 @@ def test_records_keep_the_workflow_version_they_started_under(
 def test_inactive_person_cannot_fire(app: Services, database: Database) -> None:
     nc = new_nc(app)
     with database.engine.begin() as conn:
-        conn.execute(text("UPDATE person SET active = false WHERE handle = 'ebenoit'"))
-    with pytest.raises(PermissionDenied, match=r"Émilie Benoit \(ebenoit\) \(inactive\)"):
+        conn.execute(
+            text("UPDATE person SET inactive_from = '2026-11-25' WHERE handle = 'ebenoit'")
+        )
+    with pytest.raises(
+        PermissionDenied, match=r"Émilie Benoit \(ebenoit\) \(inactive since 2026-11-25\)"
+    ):
         fire(app, nc, "contain", "ebenoit", containment="x")
 
 

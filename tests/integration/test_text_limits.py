@@ -22,7 +22,9 @@ from tests.cli import run
 from tests.factories import load_example, services_for, snapshot
 
 TITLE_LIMIT = Nonconformity.__table__.c.title.type.length
-NC = NewNonconformity(title="Grades published late", process="TRN-04", source="complaint")
+NC = NewNonconformity(
+    title="Grades published late", process="TRN-04", source="complaint", reference="CPL-3"
+)
 
 
 @pytest.fixture
@@ -44,6 +46,8 @@ def _nc_new(capsys: pytest.CaptureFixture[str], title: str) -> tuple[int, str]:
         title,
         "--source",
         "complaint",
+        "--reference",
+        "Complaint CPL-2026-003",
         "--detected-on",
         "2026-01-06",
     )

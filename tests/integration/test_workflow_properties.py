@@ -9,6 +9,7 @@ One SQLite database per workflow; a new record per example.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 from collections import deque
@@ -45,6 +46,7 @@ from qms.errors import (
 )
 from qms.models import RECORD_MODELS, HistoryEntry, OutboxMessage, Person, WorkflowRecord
 from qms.services import shared
+from qms.services.capa import nonconformities, register
 from qms.workflow import trail
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
 from qms.workflow.guards import GUARDS, GuardContext
@@ -57,6 +59,7 @@ PROCESS = "TRN-04"
 SUCCESS = "closed"  # the terminal state every shipped workflow ends in when all went well
 LATER = [0, 0, 0, 7, 30, 90]  # days before the next valid fire: mostly at once
 REFUSALS = (InvalidTransition, PermissionDenied, GuardFailed, ValidationError, ConflictError)
+ALL_OR_NOTHING = {"corrective_actions_planned"}  # guards of inputs given in full or not at all
 
 # The roles the example process map gives each person of the cast, on TRN-04 and across
 # the institution; written out by hand so the engine's permissions are checked, not echoed.
@@ -106,7 +109,10 @@ def valid_value(spec: InputDef, today: date) -> st.SearchStrategy[Any]:
 
 
 def valid_inputs(transition: TransitionDef, today: date) -> st.SearchStrategy[dict[str, Any]]:
-    """Every required input, and some of the optional ones."""
+    """Every required input, and some of the optional ones (all of them for a plan, which
+    is given in full or not at all)."""
+    if ALL_OR_NOTHING & set(transition.guards):
+        return st.fixed_dictionaries({i.name: valid_value(i, today) for i in transition.inputs})
     return st.fixed_dictionaries(
         {i.name: valid_value(i, today) for i in transition.inputs if i.required},
         optional={i.name: valid_value(i, today) for i in transition.inputs if not i.required},
@@ -278,6 +284,13 @@ class WorkflowWalk(RuleBasedStateMachine):
         inputs = data.draw(valid_inputs(transition, self.engine_today()), label="inputs")
         self.fire(transition.trigger, actor, inputs, True, None, "")
 
+    @precondition(lambda self: self.case.kind == "nonconformity")
+    @rule()
+    def its_actions_are_carried_out(self) -> None:
+        """The corrective actions the nonconformity planned (action records of their own)
+        are carried out and checked by their people, so that it can move on."""
+        carry_out_actions(self.app, self.record_id)
+
     def engine_today(self) -> date:
         return self.app.engine.today()
 
@@ -305,6 +318,8 @@ class WorkflowWalk(RuleBasedStateMachine):
             return InvalidTransition
         if not transition.roles & self.roles(actor):
             return PermissionDenied
+        if any(self.named.get(role) == actor for role in transition.not_by):
+            return PermissionDenied  # the segregation of duties (clause 5.3)
         return None if inputs_ok else ValidationError
 
     def fire(
@@ -319,17 +334,7 @@ class WorkflowWalk(RuleBasedStateMachine):
         expected = self.expected_refusal(trigger, actor, inputs_ok, seen) or GuardFailed
         refused: QmsError | None = None
         try:
-            shared.fire(
-                self.app.database,
-                self.app.engine,
-                self.case.kind,
-                self.record_id,
-                trigger,
-                actor,
-                inputs,
-                comment,
-                seen,
-            )
+            fire(self.app, self.case.kind, self.record_id, trigger, actor, inputs, comment, seen)
         except REFUSALS as exc:
             refused = exc
         if refused is None:
@@ -354,7 +359,7 @@ class WorkflowWalk(RuleBasedStateMachine):
         """The stored record satisfies the guards of the transition it just took."""
         with self.app.database.reading() as session:
             record = session.get(RECORD_MODELS[self.case.kind], self.record_id)
-            context = GuardContext(record, {}, self.engine_today())
+            context = GuardContext(record, {}, self.engine_today(), session)
             refusals = {name: GUARDS[name](context) for name in transition.guards}
             assert not any(refusals.values()), refusals
 
@@ -410,6 +415,49 @@ class WorkflowWalk(RuleBasedStateMachine):
             assert verified.problems == []
             assert verified.rows == size
             self.chain_seen = (size, last)
+
+
+def fire(
+    app: Services,
+    kind: str,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    inputs: dict[str, Any],
+    comment: str = "",
+    seen: int | None = None,
+) -> None:
+    """A fire as the command line does it: a nonconformity through its own service (its
+    plan becomes an action record), any other record through the engine's use case."""
+    if kind == "nonconformity":
+        nonconformities.fire(app, record_id, trigger, actor, inputs, comment, seen)
+        return
+    shared.fire(app.database, app.engine, kind, record_id, trigger, actor, inputs, comment, seen)
+
+
+def carry_out_actions(app: Services, nc_id: int) -> None:
+    """Each open action of the nonconformity: approved, done and found effective by people
+    other than its owner, the clock moved to its check date if need be."""
+    with app.database.reading() as session:
+        found = [(a.id, a.owner.handle if a.owner else "ebenoit", a.effectiveness_check_date)
+                 for a in register.actions_of(session, nc_id)]  # fmt: skip
+    clock = app.engine.clock
+    assert isinstance(clock, FixedClock)
+    for action_id, owner, check in found:
+        other = "grenaud" if owner == "ebenoit" else "ebenoit"
+        judge = "ebenoit" if owner == "tbrunet" else "tbrunet"
+        checked = {"effectiveness_result": "effective", "effectiveness_evidence": "Seen"}
+        for trigger, actor, inputs in (
+            ("approve", other, {}),
+            ("start", owner, {}),
+            ("complete", owner, {"work_done": "Done"}),
+            ("check_effectiveness", judge, {}),
+            ("close", judge, checked),
+        ):
+            if trigger == "check_effectiveness" and check and check > app.engine.today():
+                clock.advance(timedelta(days=(check - app.engine.today()).days))
+            with contextlib.suppress(*REFUSALS):
+                fire(app, "improvement_action", action_id, trigger, actor, inputs)
 
 
 def create(app: Services, case: Case, values: dict[str, Any]) -> WorkflowRecord:
@@ -517,9 +565,12 @@ def test_every_end_of_a_workflow_is_reached_by_people_it_offers_the_step_to(
             clock.advance(timedelta(days=30))
             actor = next(a for a in CAST if transition.trigger in offered(app, record, a))
             inputs = {i.name: plain_value(i, app.engine.today()) for i in transition.inputs}
-            shared.fire(
-                app.database, app.engine, kind, record.id, transition.trigger, actor, inputs
-            )
+            if (
+                transition.trigger in ("implement", "check_effectiveness")
+                and kind == "nonconformity"
+            ):
+                carry_out_actions(app, record.id)
+            fire(app, kind, record.id, transition.trigger, actor, inputs)
         with app.database.reading() as session:
             assert trail.history_of(session, kind, record.id)[-1].to_state == end
 

@@ -69,6 +69,7 @@ def test_transitions_from_lists_the_steps_open_in_a_state_in_file_order(
     assert [t.trigger for t in action.transitions_from("proposed")] == ["approve", "reject"]
     assert [t.trigger for t in action.transitions_from("effectiveness_check")] == [
         "close",
+        "close_ineffective",
         "reopen",
     ]
     assert action.transitions_from("closed") == []

@@ -23,7 +23,7 @@ def test_same_definition_has_no_difference() -> None:
 
 def test_added_state_and_transition() -> None:
     def change(data: dict[str, Any]) -> None:
-        data["version"] = 2
+        data["version"] = 3
         data["states"].append(
             {"name": "on_hold", "label": "On hold", "terminal": False, "requires": []}
         )
@@ -41,7 +41,7 @@ def test_added_state_and_transition() -> None:
 
     old, new = _edited(change)
     assert diff(old, new) == [
-        "~ version: 1 -> 2",
+        "~ version: 2 -> 3",
         "+ state 'on_hold' (On hold)",
         "+ transition 'hold' (detected -> on_hold)",
     ]

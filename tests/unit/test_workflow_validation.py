@@ -9,6 +9,7 @@ import pytest
 
 from qms.errors import WorkflowDefinitionError
 from qms.workflow.definition import check_paths, load_all, load_definition
+from qms.workflow.guards import GUARDS
 
 # The line numbers in the comments are what the expectations below refer to.
 VALID = """\
@@ -44,11 +45,8 @@ REOPEN = """\
     roles: [pilot]
 """  # appended: lines 20-24, its from: on line 22
 
-KNOWN_GUARDS = (
-    "audit_team_assigned, corrective_action_planned, decisions_recorded, "
-    "effectiveness_check_due, effectiveness_confirmed, effectiveness_not_confirmed, "
-    "evaluation_written, root_cause_recorded, scope_and_criteria_set"
-)
+KNOWN_GUARDS = ", ".join(sorted(GUARDS))  # the message lists every guard qms knows
+STATE_KEYS = "label, terminal, requires, editable"
 KNOWN_ROLES = (
     "auditor, contributor, correspondent, director, lead_auditor, owner, pilot, quality_manager"
 )
@@ -78,7 +76,7 @@ CASES = {
     ),
     "unknown key in a state": (
         edit(("open: {label: Open}", "open: {label: Open, colour: red}")),
-        ["9: unknown key 'states.open.colour' (known keys here: label, terminal, requires)"],
+        [f"9: unknown key 'states.open.colour' (known keys here: {STATE_KEYS})"],
     ),
     "version not a number": (
         edit(("version: 1", "version: one")),
@@ -258,7 +256,7 @@ def test_every_schema_mistake_is_reported_not_just_the_first(tmp_path: Path) -> 
     assert problems(tmp_path, text) == [
         "2: version: should be a whole number, not the text 'one'",
         "14: unknown key 'transitions[0].colour' (known keys here: trigger, label, from, to, "
-        "roles, guards, inputs)",
+        "roles, guards, inputs, not_by)",
     ]
 
 

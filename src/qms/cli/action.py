@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from qms.cli.app import App, pass_app
-from qms.cli.capa import fire_command, list_command
+from qms.cli.capa import edit_command, fire_command, list_command
 from qms.cli.output import ask, emit, parse_date, print_trail
 
 LIST_COLUMNS = (
@@ -198,3 +198,13 @@ def _figure_dict(figures: Any, steps: tuple[str, ...]) -> dict[str, Any]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
+
+
+action.add_command(
+    edit_command(
+        "improvement_action",
+        "qms.services.capa.actions",
+        "Change fields of action RECORD_ID that its state lets change (owner, due_date, "
+        "effectiveness_criteria, ...: see `editable:` in its workflow); kept in the trail.",
+    )
+)

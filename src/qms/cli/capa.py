@@ -137,3 +137,40 @@ def fire_command(
     for option in reversed(fire_options):
         command = option(command)
     return click.command("fire", help=help_text)(command)
+
+
+def edit_command(kind: str, service: str, help_text: str) -> click.Command:
+    """An `edit` command: ``service.edit(services, record_id, actor, changes, comment,
+    expected_version)`` changes what the record's state lets change, one trail row."""
+
+    @click.argument("record_id", type=int)
+    @click.option("--as", "actor", required=True, help="Handle of the person editing.")
+    @click.option(
+        "--set",
+        "fields",
+        multiple=True,
+        metavar="FIELD=VALUE",
+        help="A field to change (repeatable); people by handle, dates as YYYY-MM-DD.",
+    )
+    @click.option("--comment", default="", help="Why, kept in the trail.")
+    @click.option(
+        "--expect-version",
+        type=int,
+        help="Refuse if the record changed since you looked at this version.",
+    )
+    @pass_app
+    def run(
+        app: App,
+        record_id: int,
+        actor: str,
+        fields: tuple[str, ...],
+        comment: str,
+        expect_version: int | None,
+    ) -> None:
+        edit = importlib.import_module(service).edit
+        changes = parse_pairs(fields, "--set")
+        entry = edit(app.services, record_id, actor, changes, comment, expect_version)
+        said = ", ".join(f"{k} = {v}" for k, v in entry.inputs.items())
+        click.echo(f"{kind} #{record_id} edited by {actor} (trail row {entry.id}): {said}")
+
+    return click.command("edit", help=help_text)(run)

@@ -86,6 +86,13 @@ def parse_date(value: str | None, field: str) -> date | None:
         raise ValidationError(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def required_date(value: str, field: str) -> date:
+    found = parse_date(value, field)
+    if found is None:
+        raise ValidationError(field, "is required (YYYY-MM-DD)")
+    return found
+
+
 def print_trail(app: App, rows: Sequence[HistoryEntry], heading: str | None = "History:") -> None:
     """A record's history, one line per step with its inputs and comment, local times."""
     if heading:

@@ -1,4 +1,4 @@
-"""qms record new | triggers | fire: any workflow record, by kind and id."""
+"""qms record new | triggers | fire | exception: any workflow record, by kind and id."""
 
 from __future__ import annotations
 
@@ -79,6 +79,8 @@ def triggers(app: App, kind: str, record_id: int, actor: str) -> None:
         click.echo(f"{item.trigger:<22} -> {item.dest:<24} {item.label}")
         if asked:
             click.echo(f"{'':<25}inputs: {asked}")
+        if item.blocked:
+            click.echo(f"{'':<25}not now: {item.blocked}")
 
 
 @record.command()
@@ -143,6 +145,28 @@ def fire(
     click.echo(
         f"{kind} #{record_id}: {entry.from_state} -> {entry.to_state} "
         f"('{trigger}' by {actor}, trail row {entry.id})"
+    )
+
+
+@record.command()
+@click.argument("kind")
+@click.argument("record_id", type=int)
+@click.argument("trigger")
+@click.option("--for", "person", required=True, help="Handle of the person it lets fire TRIGGER.")
+@click.option("--reason", required=True, help="Why no one else can (kept in the trail).")
+@click.option("--as", "actor", required=True, help="Handle of the quality manager granting it.")
+@pass_app
+def exception(
+    app: App, kind: str, record_id: int, trigger: str, person: str, reason: str, actor: str
+) -> None:
+    """Let PERSON fire TRIGGER once on record KIND ID although the record names them in a role
+    its workflow keeps from it (not_by: an action's owner approving it; clause 5.3)."""
+    from qms.services import duties
+
+    granted = duties.grant(app.services, actor, kind, record_id, trigger, person, reason)
+    click.echo(
+        f"exception #{granted.id}: {person} may fire '{trigger}' once on {kind} #{record_id} "
+        f"(granted by {actor})"
     )
 
 

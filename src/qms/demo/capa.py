@@ -18,8 +18,8 @@ from qms.demo import DemoContext
 from qms.demo.capa_story import IDEAS, PROBLEMS, QUALITY_MANAGER, Problem
 from qms.errors import QmsError
 from qms.models import Nonconformity, Role
-from qms.services import shared
-from qms.services.capa import actions, nonconformities
+from qms.services import duties, shared
+from qms.services.capa import actions, nonconformities, register
 from qms.services.capa.actions import NewAction
 from qms.services.capa.nonconformities import NewNonconformity
 from qms.services.processmap import queries as processmap
@@ -101,6 +101,7 @@ def _nonconformity(
         source=problem.source,
         severity=problem.severity,
         description=problem.title + ".",
+        reference=_reference(problem, index, detected),
     )
 
     def create() -> None:
@@ -108,6 +109,12 @@ def _nonconformity(
 
     def fire(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
         return lambda: None if "nc" not in ids else _fire_nc(ctx, ids["nc"], trigger, actor, inputs)
+
+    def act(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
+        """A step of the corrective action the nonconformity planned."""
+        return lambda: (
+            None if "nc" not in ids else _fire_nc_action(ctx, ids["nc"], trigger, actor, inputs)
+        )
 
     timeline.add(detected, create)
     if index % 11 == 10:
@@ -131,7 +138,17 @@ def _nonconformity(
     }
     if not timeline.add(day, fire("analyse", pilot, **analysis)):
         return
-    _plan_and_check(timeline, index, problem, day, pilot, owner, fire)
+    _plan_and_check(timeline, index, problem, day, pilot, owner, fire, act)
+
+
+def _reference(problem: Problem, index: int, detected: date) -> str:
+    """Where the nonconformity came from (clause 10.2.2 a): a complaint's number, the
+    certification body's report."""
+    if problem.source == "complaint":
+        return f"Complaint CPL-{detected.year}-{index + 1:03d}"
+    if problem.source == "external_audit":
+        return f"Certification body's surveillance audit report {detected.year}"
+    return ""
 
 
 def _plan_and_check(
@@ -142,7 +159,11 @@ def _plan_and_check(
     pilot: str,
     owner: str,
     fire: Callable[..., Callable[[], None]],
+    act: Callable[..., Callable[[], None]],
 ) -> None:
+    """The corrective action planned on the nonconformity is an action record: approved by
+    someone other than its owner, carried out, its effectiveness checked against its
+    criteria; then the nonconformity is implemented, checked and closed (clause 10.2.1)."""
     rng = timeline.ctx.rng
     day += timedelta(days=rng.randint(3, 10))
     due = day + timedelta(days=rng.randint(30, 75))
@@ -156,29 +177,37 @@ def _plan_and_check(
     }
     if not timeline.add(day, fire("plan_action", pilot, **plan)):
         return
-    done = due + timedelta(days=rng.randint(-15, 20))
-    if index % 5 == 3:
+    _approve(timeline, day + timedelta(days=1), pilot, owner, act)
+    if not timeline.add(day + timedelta(days=2), act("start", owner)) or index % 5 == 3:
         return  # still waiting for its action: overdue once the due date passes
-    if not timeline.add(
-        done, fire("implement", owner, implementation_notes=problem.plan + ": done")
-    ):
+    done = max(due + timedelta(days=rng.randint(-15, 20)), day + timedelta(days=3))
+    if not timeline.add(done, act("complete", owner, work_done=problem.plan + ": done")):
+        return
+    notes = f"{problem.plan}: done by the action's owner"
+    if not timeline.add(done, fire("implement", pilot, implementation_notes=notes)):
         return
     ineffective = index % 6 == 2
+    checked = max(check, done)
+    checker = pilot if owner != pilot else QUALITY_MANAGER
     result = "ineffective" if ineffective else "effective"
     evidence = (
         "The problem happened again" if ineffective else "No recurrence observed since the change"
     )
+    timeline.add(checked, act("check_effectiveness", checker))
+    closing = "close_ineffective" if ineffective else "close"
+    timeline.add(checked, act(closing, checker, effectiveness_result=result,
+                              effectiveness_evidence=evidence))  # fmt: skip
     if not timeline.add(
-        max(check, done),
+        checked,
         fire(
             "check_effectiveness",
             pilot,
             effectiveness_result=result,
-            effectiveness_evidence=evidence,
+            effectiveness_evidence=f"{evidence}; its corrective action was checked and closed",
         ),
     ):
         return
-    later = max(check, done) + timedelta(days=rng.randint(1, 10))
+    later = checked + timedelta(days=rng.randint(1, 10))
     if index % 14 == 13:
         return  # checked, waiting for the quality manager to close it
     if ineffective:
@@ -194,10 +223,42 @@ def _plan_and_check(
         timeline.add(later, fire("close", QUALITY_MANAGER))
 
 
+def _approve(
+    timeline: Timeline, day: date, pilot: str, owner: str, act: Callable[..., Callable[[], None]]
+) -> None:
+    """The pilot approves; when the pilot is the action's owner too, the quality manager
+    first records an exception to the segregation of duties (clause 5.3), with its reason."""
+    if owner == pilot:
+        timeline.add(day, act("exception", owner))
+    timeline.add(day, act("approve", pilot))
+
+
 def _fire_nc(
     ctx: DemoContext, nc_id: int, trigger: str, actor: str, inputs: dict[str, str]
 ) -> None:
     nonconformities.fire(ctx.app, nc_id, trigger, actor, inputs)
+
+
+def _fire_nc_action(
+    ctx: DemoContext, nc_id: int, trigger: str, actor: str, inputs: dict[str, str]
+) -> None:
+    with ctx.app.database.reading() as session:
+        planned = register.actions_of(session, nc_id)
+    if not planned:
+        return  # its plan was refused (the timeline reports why)
+    action_id = planned[-1].id
+    if trigger == "exception":
+        _exception(ctx, action_id, actor)
+        return
+    _fire_action(ctx, action_id, trigger, actor, inputs)
+
+
+def _exception(ctx: DemoContext, action_id: int, owner: str) -> None:
+    """The quality manager lets a pilot who owns the action approve it (clause 5.3)."""
+    reason = "The pilot is the only person working on this process"
+    duties.grant(
+        ctx.app, QUALITY_MANAGER, "improvement_action", action_id, "approve", owner, reason
+    )
 
 
 def _idea(
@@ -242,8 +303,11 @@ def _idea(
     if index % 9 == 4:
         timeline.add(day, fire("reject", pilot, rejection_reason="Not a priority this year"))
         return
+    if owner == pilot:  # the owner may not approve their own action (clause 5.3)
+        timeline.add(day, lambda: None if "a" not in ids else _exception(ctx, ids["a"], owner))
     if not timeline.add(day, fire("approve", pilot)) or index % 11 == 7:
         return
+    checker = pilot if owner != pilot else QUALITY_MANAGER
     day += timedelta(days=rng.randint(1, 10))
     if not timeline.add(day, fire("start", owner)) or index % 4 == 1:
         return  # in progress: overdue once its due date passes
@@ -252,7 +316,7 @@ def _idea(
         return
     if index % 8 == 6:
         return  # done, effectiveness not yet checked
-    if not timeline.add(max(done, check), fire("check_effectiveness", pilot)) or index % 12 == 3:
+    if not timeline.add(max(done, check), fire("check_effectiveness", checker)) or index % 12 == 3:
         return
     closing = max(done, check) + timedelta(days=rng.randint(1, 7))
     if index % 7 == 5:
@@ -260,7 +324,7 @@ def _idea(
             closing,
             fire(
                 "reopen",
-                pilot,
+                checker,
                 reopen_reason="Not used yet by the teams",
                 effectiveness_result="ineffective",
             ),
@@ -270,7 +334,7 @@ def _idea(
             closing,
             fire(
                 "close",
-                pilot,
+                checker,
                 effectiveness_result="effective",
                 effectiveness_evidence="Confirmed at the process review",
             ),

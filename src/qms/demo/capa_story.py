@@ -48,7 +48,7 @@ PROBLEMS = [
     Problem(
         "TRN-01",
         "Course evaluation not collected for four modules",
-        "internal_audit",
+        "incident",
         "major",
         "Evaluation reminders sent to a mailing list that no longer exists",
         "method",
@@ -75,7 +75,7 @@ PROBLEMS = [
     Problem(
         "RES-02",
         "Tensile test bench used past its calibration date",
-        "internal_audit",
+        "incident",
         "major",
         "Calibration due dates kept in a personal spreadsheet",
         "equipment",
@@ -111,7 +111,7 @@ PROBLEMS = [
     Problem(
         "RES-01",
         "Two doctoral students past the thesis deadline without extension",
-        "internal_audit",
+        "incident",
         "minor",
         "No follow-up of thesis durations",
         "method",
@@ -120,7 +120,7 @@ PROBLEMS = [
     Problem(
         "ECO-01",
         "Partnership contract signed without checking laboratory capacity",
-        "internal_audit",
+        "incident",
         "major",
         "No capacity check in the contract circuit",
         "method",
@@ -138,7 +138,7 @@ PROBLEMS = [
     Problem(
         "RSC-01",
         "Mandatory safety training missed by five new staff",
-        "internal_audit",
+        "incident",
         "major",
         "Induction checklist did not include the safety training",
         "people",

@@ -11,6 +11,7 @@ from qms.models.audits import (
     TeamRole,
 )
 from qms.models.base import Base, UTCDateTime
+from qms.models.duties import DutyException
 from qms.models.indicators import (
     BreachProposal,
     BreachState,
@@ -80,6 +81,7 @@ __all__ = [
     "BreachState",
     "ChecklistItem",
     "Direction",
+    "DutyException",
     "Frequency",
     "HistoryEntry",
     "ImpartialityException",

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, String, Text, inspect
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, func, inspect, select
+from sqlalchemy.orm import Mapped, column_property, declared_attr, mapped_column, relationship
 
 from qms.models.base import Base
 from qms.models.processmap import Person, Process
 
 
 @cache
-def _field_names(model: type[Base]) -> frozenset[str]:
-    return frozenset(inspect(model).attrs.keys())
+def _field_names(model: type[WorkflowRecord]) -> frozenset[str]:
+    return frozenset(inspect(model).attrs.keys()) - model.computed_fields
 
 
 class WorkflowRecord(Base):
@@ -29,6 +29,8 @@ class WorkflowRecord(Base):
     record_kind: ClassVar[str]
     # Columns qms works out from other records (not a person's input): not in the trail.
     derived_fields: ClassVar[frozenset[str]] = frozenset()
+    # Read-only values computed by the database from other records: never set, never stored.
+    computed_fields: ClassVar[frozenset[str]] = frozenset()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state: Mapped[str] = mapped_column(String(40), index=True)
@@ -90,6 +92,7 @@ class Nonconformity(WorkflowRecord):
     )
     record_kind = "nonconformity"
     derived_fields = frozenset({"is_repeat", "repeat_of_id"})  # repeat detection
+    computed_fields = frozenset({"action_due_date"})  # from its corrective actions
 
     description: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(20), default="minor")
@@ -97,12 +100,14 @@ class Nonconformity(WorkflowRecord):
     detected_on: Mapped[date | None]
     detected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     cause_category: Mapped[str | None] = mapped_column(String(40))
-    action_due_date: Mapped[date | None] = mapped_column(index=True)
     is_repeat: Mapped[bool] = mapped_column(default=False)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"))
 
     detected_by: Mapped[Person | None] = relationship(foreign_keys=[detected_by_id])
     repeat_of: Mapped[Nonconformity | None] = relationship(remote_side="Nonconformity.id")
+    if TYPE_CHECKING:  # mapped below, once ImprovementAction exists
+        actions: Mapped[list[ImprovementAction]]  # its corrective actions
+        action_due_date: Mapped[date | None]  # the earliest due date of the open ones
 
 
 class ImprovementAction(WorkflowRecord):
@@ -123,7 +128,27 @@ class ImprovementAction(WorkflowRecord):
     effectiveness_check_date: Mapped[date | None]
 
     owner: Mapped[Person | None] = relationship(foreign_keys=[owner_id])
-    nonconformity: Mapped[Nonconformity | None] = relationship()
+    nonconformity: Mapped[Nonconformity | None] = relationship(back_populates="actions")
+
+
+# An action is open while it is being worked on; its due date can then pass.
+ACTION_OPEN_STATES = ("proposed", "approved", "in_progress")
+
+# A nonconformity's corrective actions are action records (clause 10.2.1 c): the register
+# of actions holds them once, and the nonconformity's "action due" is the earliest due
+# date of its open ones, computed by the database (so lists can filter and sort on it).
+Nonconformity.actions = relationship(
+    ImprovementAction, back_populates="nonconformity", order_by=ImprovementAction.id, viewonly=True
+)
+Nonconformity.action_due_date = column_property(
+    select(func.min(ImprovementAction.due_date))
+    .where(
+        ImprovementAction.nonconformity_id == Nonconformity.id,
+        ImprovementAction.state.in_(ACTION_OPEN_STATES),
+    )
+    .correlate_except(ImprovementAction)
+    .scalar_subquery()
+)
 
 
 class AuditProgramme(WorkflowRecord):

@@ -1,6 +1,7 @@
-"""A person's dated work across the capabilities: the due dates of their actions and
-nonconformities, the audits they lead, the reviews they prepare.  `qms calendar` (and
-later the web) turn it into an iCalendar feed with :mod:`qms.notify.calendar`."""
+"""A person's dated work across the capabilities: the due dates of their actions (a
+nonconformity's corrective actions among them), effectiveness checks, the audits they
+lead, the reviews they prepare.  `qms calendar` (and later the web) turn it into an
+iCalendar feed with :mod:`qms.notify.calendar`."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from qms.models import (
     Role,
 )
 from qms.notify.calendar import Entry
-from qms.services.capa.vocabulary import ACTION_OPEN_WORK, NC_OPEN_WORK
+from qms.services.capa.vocabulary import ACTION_OPEN_WORK
 from qms.services.processmap.queries import holders
+from qms.workflow.guards import as_date
 
 PAST_DAYS = 90  # overdue items stay in the feed this long
 
@@ -89,13 +91,14 @@ def _actions(session: Session, person: Person, piloted: set[int | None]) -> Iter
 
 
 def _nonconformities(session: Session, person: Person, piloted: set[int | None]) -> Iterator[Entry]:
+    """A pilot's effectiveness checks of nonconformities (their corrective actions are in the
+    feed as actions, once, for their owners)."""
     for nc in session.scalars(
         select(Nonconformity).where(
-            Nonconformity.state.in_(NC_OPEN_WORK), Nonconformity.action_due_date.is_not(None)
+            Nonconformity.state == "implemented", Nonconformity.process_id.in_(piloted)
         )
     ):
-        owner = (nc.data or {}).get("action_owner")
-        mine = owner == person.handle or (owner is None and nc.process_id in piloted)
-        if mine and nc.action_due_date:
-            yield Entry(nc.record_kind, nc.id, "action_due_date", nc.action_due_date,
-                        f"Nonconformity action due: {nc.title}")  # fmt: skip
+        check = as_date((nc.data or {}).get("effectiveness_check_date"))
+        if check is not None:
+            yield Entry(nc.record_kind, nc.id, "effectiveness_check_date", check,
+                        f"Effectiveness check: {nc.title}")  # fmt: skip

@@ -169,10 +169,14 @@ def months_before(day: date, months: int) -> date:
 AfterFire = Callable[[Session, WorkflowRecord, HistoryEntry], None]
 
 
-def active_person(session: Session, handle: str, field: str = "actor") -> Person:
+def active_person(session: Session, handle: str, field: str = "actor", *, on: date) -> Person:
+    """The person named by ``handle``, refused unless active on ``on`` (clause 5.3: one
+    who leaves the process map on a later date still acts until then)."""
     found = person(session, handle, field)
-    if not found.active:
-        raise ValidationError(field, f"'{handle}' is no longer active")
+    if not found.active_on(on):
+        raise ValidationError(
+            field, f"'{handle}' is no longer active (since {found.inactive_from})"
+        )
     return found
 
 
@@ -220,7 +224,7 @@ def start_with(
     """Start the record ``prepare`` builds (and checks) in the same transaction."""
     _comment(comment)
     with database.unit_of_work() as uow:
-        person = active_person(uow.session, actor)
+        person = active_person(uow.session, actor, on=engine.today())
         record = prepare(uow.session)
         engine.start(uow.session, record, person, comment)
         _commit(uow.commit, record.reference)

@@ -54,6 +54,7 @@ class StateDef:
     label: str
     terminal: bool
     requires: tuple[str, ...]  # fields that must be non-empty for a record to enter the state
+    editable: tuple[str, ...] = ()  # fields a person may still change in this state
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class TransitionDef:
     roles: frozenset[str]
     guards: tuple[str, ...]
     inputs: tuple[InputDef, ...]
+    not_by: tuple[str, ...] = ()  # people the record names who may not fire it (clause 5.3)
 
 
 @dataclass(frozen=True)
@@ -131,12 +133,15 @@ class WorkflowDefinition:
 
 
 def _state_dict(state: StateDef) -> dict[str, Any]:
-    return {
+    found = {
         "name": state.name,
         "label": state.label,
         "terminal": state.terminal,
         "requires": list(state.requires),
     }
+    if state.editable:  # only when set: a definition without it keeps its content hash
+        found["editable"] = list(state.editable)
+    return found
 
 
 def _transition_dict(transition: TransitionDef) -> dict[str, Any]:
@@ -148,6 +153,7 @@ def _transition_dict(transition: TransitionDef) -> dict[str, Any]:
         "roles": sorted(transition.roles),
         "guards": list(transition.guards),
         "inputs": [_input_dict(i) for i in transition.inputs],
+        **({"not_by": list(transition.not_by)} if transition.not_by else {}),
     }
 
 
@@ -167,6 +173,7 @@ def _state_from(data: Mapping[str, Any]) -> StateDef:
         label=data["label"],
         terminal=data["terminal"],
         requires=tuple(data["requires"]),
+        editable=tuple(data.get("editable", ())),
     )
 
 
@@ -179,6 +186,7 @@ def _transition_from(data: Mapping[str, Any]) -> TransitionDef:
         roles=frozenset(data["roles"]),
         guards=tuple(data["guards"]),
         inputs=tuple(_input_from(i) for i in data["inputs"]),
+        not_by=tuple(data.get("not_by", ())),
     )
 
 
@@ -202,7 +210,7 @@ def _from_spec(spec: WorkflowSpec, source: str) -> WorkflowDefinition:
         initial=spec.initial,
         fields=tuple(spec.fields),
         states={
-            name: StateDef(name, s.label, s.terminal, tuple(s.requires))
+            name: StateDef(name, s.label, s.terminal, tuple(s.requires), tuple(s.editable))
             for name, s in spec.states.items()
         },
         transitions=tuple(_transition_from_spec(t) for t in spec.transitions),
@@ -229,6 +237,7 @@ def _transition_from_spec(spec: validate.TransitionSpec) -> TransitionDef:
         frozenset(spec.roles),
         tuple(spec.guards),
         inputs,
+        tuple(spec.not_by),
     )
 
 

@@ -10,7 +10,7 @@ event.  The caller's unit of work commits all of it, or none.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -30,8 +30,8 @@ from qms.errors import (
     PermissionDenied,
 )
 from qms.models import ENGINE_COLUMNS, HistoryEntry, OutboxMessage, Person, WorkflowRecord
+from qms.workflow import duties, readiness, trail
 from qms.workflow import keys as trail_keys
-from qms.workflow import trail
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
 from qms.workflow.guards import GUARDS, GuardContext
 from qms.workflow.inputs import coerce_inputs, jsonable
@@ -44,12 +44,14 @@ CREATE_TRIGGER = "create"
 
 @dataclass(frozen=True)
 class Available:
-    """A trigger the actor may fire now, and what it will ask for."""
+    """A trigger the actor may fire now, and what it will ask for; ``blocked`` says why a
+    guard will refuse it whatever the person enters (None: it may go ahead)."""
 
     trigger: str
     label: str
     dest: str
     inputs: tuple[InputDef, ...]
+    blocked: str | None = None
 
 
 class WorkflowEngine:
@@ -120,7 +122,8 @@ class WorkflowEngine:
         today = self.today()
         roles = actor if isinstance(actor, ActorRoles) else ActorRoles.load(session, actor, today)
         self._permit(transition, record, roles)
-        values = coerce_inputs(session, transition, inputs or {})
+        exception = duties.check(session, transition, record, roles)
+        values = coerce_inputs(session, transition, inputs or {}, today)
         self._guard(session, defn, transition, record, values, today)
         from_state, reference = record.state, record.reference
         self._apply(session, record, transition, values)
@@ -137,16 +140,49 @@ class WorkflowEngine:
                 f"{reference} was changed by someone else while '{trigger}' was being fired; "
                 "reload it"
             ) from exc
-        return self._record(
+        if exception is not None:
+            comment = duties.noted(exception, comment)
+        entry = self._record(
             session, record, defn, trigger, from_state, roles.actor, jsonable(values), comment
+        )
+        if exception is not None:
+            duties.use(exception, entry, record.updated_at)
+        return entry
+
+    def note(
+        self,
+        session: Session,
+        record: WorkflowRecord,
+        event: str,
+        actor: Person,
+        inputs: dict[str, Any],
+        comment: str = "",
+    ) -> HistoryEntry:
+        """Write an event that changes no state (an edit, a team change, an exception) to
+        the record's trail; its version moves by one, as for a fire."""
+        defn = self.definition(session, record)
+        record.updated_at = self.clock.now()
+        record.version += 1
+        session.flush()
+        return self._record(
+            session, record, defn, event, record.state, actor, inputs, comment, announce=False
         )
 
     def available_triggers(
         self, session: Session, record: WorkflowRecord, actor: Person
     ) -> list[Available]:
-        """The triggers `actor` may fire on `record` now: by state and role (guards run on fire)."""
-        roles = ActorRoles.load(session, actor, self.today())
-        return list(self.available_for(session, record, roles))
+        """The triggers `actor` may fire on `record` now, by state and role, each with what
+        keeps it from going ahead whatever is entered (a guard, the segregation of duties)."""
+        today = self.today()
+        roles = ActorRoles.load(session, actor, today)
+        defn = self.definition(session, record)
+        found = []
+        for item in self.available_for(session, record, roles):
+            transition = defn.transition(record.state, item.trigger)
+            assert transition is not None
+            blocked = readiness.blocked(session, transition, record, roles, today)
+            found.append(replace(item, blocked=blocked))
+        return found
 
     def available_for(
         self, session: Session, record: WorkflowRecord, roles: ActorRoles
@@ -181,11 +217,9 @@ class WorkflowEngine:
         held = roles.on_record(record)
         if transition.roles & held:
             return
-        actor = roles.actor
         where = f" of process {record.process.code}" if record.process is not None else ""
-        status = "" if actor.active else " (inactive)"
-        raise PermissionDenied(
-            f"{actor.name} ({actor.handle}){status} may not fire '{transition.trigger}' on "
+        raise PermissionDenied(  # names the actor and their roles as `processmap show` does
+            f"{roles.who} may not fire '{transition.trigger}' on "
             f"{record.reference}: it needs the role {' or '.join(sorted(transition.roles))}"
             f"{where}; on {roles.on.isoformat()} they hold "
             f"{', '.join(sorted(held)) or 'no role'} there"
@@ -237,6 +271,7 @@ class WorkflowEngine:
         actor: Person,
         inputs: dict[str, Any],
         comment: str,
+        announce: bool = True,
     ) -> HistoryEntry:
         now = self.clock.now()
         entry = trail.append(
@@ -257,6 +292,8 @@ class WorkflowEngine:
                 workflow_hash=defn.content_hash,
             ),
         )
+        if not announce:  # a note, not a transition: nobody is told
+            return entry
         session.connection().execute(
             _OUTBOX_INSERT,
             {

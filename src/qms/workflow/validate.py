@@ -17,6 +17,7 @@ from pydantic import Field
 from qms.errors import Problem
 from qms.workflow.guards import GUARDS
 from qms.workflow.kinds import KNOWN_ROLES, RecordKind
+from qms.workflow.permissions import RECORD_ROLE_FIELDS
 from qms.yamldoc import Document, Loc, Spec
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -47,6 +48,7 @@ class StateSpec(Spec):
     label: str = Field(min_length=1)
     terminal: bool = False
     requires: list[str] = Field(default_factory=list)
+    editable: list[str] = Field(default_factory=list)
 
 
 class TransitionSpec(Spec):
@@ -57,6 +59,7 @@ class TransitionSpec(Spec):
     roles: list[str] = Field(min_length=1)
     guards: list[str] = Field(default_factory=list)
     inputs: list[InputSpec] = Field(default_factory=list)
+    not_by: list[str] = Field(default_factory=list)
 
     @property
     def from_states(self) -> list[str]:
@@ -129,6 +132,13 @@ def _check_states(doc: Document, spec: WorkflowSpec) -> Iterable[Problem]:
     leaving = {s for t in spec.transitions for s in t.from_states}
     for name, state in spec.states.items():
         yield from _name(doc, ("states", name), name, "state name")
+        for i, field in enumerate(state.editable):
+            if field not in spec.fields:
+                yield doc.problem(
+                    ("states", name, "editable", i),
+                    f"state '{name}' lets '{field}' be edited, but it is not one of the "
+                    f"record's fields: ({', '.join(spec.fields)})",
+                )
         if not state.terminal and name not in leaving:
             yield doc.problem(
                 ("states", name),
@@ -157,6 +167,9 @@ def _check_transition(
         )
     yield from _unknown_names(doc, (*loc, "roles"), transition.roles, KNOWN_ROLES, what, "role")
     yield from _unknown_names(doc, (*loc, "guards"), transition.guards, GUARDS, what, "guard")
+    yield from _unknown_names(
+        doc, (*loc, "not_by"), transition.not_by, RECORD_ROLE_FIELDS, what, "record role"
+    )
     yield from _check_inputs(doc, (*loc, "inputs"), transition, what)
 
 

@@ -27,7 +27,7 @@ from qms.models import (
     TeamMember,
     WorkflowRecord,
 )
-from qms.workflow import trail
+from qms.services.shared import looked_up
 from qms.workflow.engine import WorkflowEngine
 from qms.workflow.permissions import ActorRoles
 
@@ -64,7 +64,7 @@ def coordinator(session: Session, handle: str, today: date, what: str) -> Person
     """The person, if they may plan audits: the quality manager or a quality correspondent."""
     roles = ActorRoles.for_handle(session, handle, today, "actor")
     person = roles.actor
-    if not person.active:
+    if not roles.active:
         raise ValidationError("actor", f"'{handle}' is no longer active")
     if Role.QUALITY_MANAGER in roles.institution or any(
         Role.CORRESPONDENT in held for held in roles.by_process.values()
@@ -79,7 +79,7 @@ def coordinator(session: Session, handle: str, today: date, what: str) -> Person
 
 def require_institution_role(session: Session, handle: str, today: date, role: Role) -> Person:
     roles = ActorRoles.for_handle(session, handle, today, "actor")
-    if role in roles.institution and roles.actor.active:
+    if role in roles.institution and roles.active:
         return roles.actor
     raise PermissionDenied(
         f"{roles.actor.name} ({handle}) is not a {role.value.replace('_', ' ')} on "
@@ -156,6 +156,27 @@ def active_processes(session: Session, start: date) -> list[Process]:
     return [p for p in rows if p.retired_on is None or p.retired_on > start]
 
 
+def process_on(session: Session, code: str, day: date, field: str) -> Process:
+    """The process ``code``, refused (as ``field``) if it is retired on ``day``: a process
+    that retires later in the cycle is still audited before then."""
+    found = session.scalar(select(Process).where(Process.code == looked_up("process", code)))
+    if found is None:
+        raise ValidationError("process", f"unknown process '{code}'")
+    check_not_retired(found, day, field)
+    return found
+
+
+def check_not_retired(process: Process, day: date, field: str) -> None:
+    """No audit of a process on or after the day it retires (clause 9.2.2 a)."""
+    if process.retired_on is not None and day >= process.retired_on:
+        raise ValidationError(
+            field,
+            f"{process.code} ({process.name}) is retired as of "
+            f"{process.retired_on.isoformat()}: an audit on {day.isoformat()} would come "
+            "after it (clause 9.2.2 a: the programme audits the processes in place)",
+        )
+
+
 def note(
     session: Session,
     engine: WorkflowEngine,
@@ -166,27 +187,7 @@ def note(
     comment: str = "",
 ) -> HistoryEntry:
     """Write an event that changes no state (a team change, an exception) to the trail."""
-    defn = engine.definition(session, record)
-    record.updated_at = engine.clock.now()
-    record.version += 1  # a trail row of its own: the version counts them
-    return trail.append(
-        engine.keys_for(session),
-        session,
-        HistoryEntry(
-            record_kind=record.record_kind,
-            record_id=record.id,
-            trigger=event,
-            from_state=record.state,
-            to_state=record.state,
-            actor=actor.handle,
-            at=engine.clock.now(),
-            inputs=inputs,
-            comment=comment,
-            workflow_name=defn.name,
-            workflow_version=defn.version,
-            workflow_hash=defn.content_hash,
-        ),
-    )
+    return engine.note(session, record, event, actor, dict(inputs), comment)
 
 
 def commit(uow: UnitOfWork, reference: str) -> None:

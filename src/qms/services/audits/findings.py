@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import (
+    Answer,
     AuditFinding,
+    ChecklistItem,
     ImprovementAction,
     InternalAudit,
     Nonconformity,
@@ -48,6 +50,8 @@ class NewFinding:
     criterion: str
     evidence: str
     description: str = ""
+    checklist_item: int | None = None  # the id of the checklist item it rests on
+    outside_checklist: str = ""  # or why it lies outside the checklist
 
 
 def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
@@ -62,6 +66,7 @@ def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
         if kind is None:
             raise ValidationError("type", f"{spec.finding_type!r} is not one of {', '.join(types)}")
         description = checked_text(FREE_TEXT, "description", spec.description)
+        link = _checklist_link(session, record, kind.grade is not None, spec)
         finding = AuditFinding(
             audit_id=record.id,
             process_id=record.process_id,
@@ -71,7 +76,7 @@ def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
             criterion=text_for(AuditFinding, "criterion", required("criterion", spec.criterion)),
             evidence=text_for(AuditFinding, "evidence", required("evidence", spec.evidence)),
             found_on=today,
-            data={"description": description} if description else {},
+            data={**({"description": description} if description else {}), **link},
         )
         app.engine.start(session, finding, person)
         if kind.grade is not None:
@@ -80,8 +85,54 @@ def add(app: Services, actor: str, spec: NewFinding) -> AuditFinding:
         return finding
 
 
+def _checklist_link(
+    session: Session, record: InternalAudit, nonconformity: bool, spec: NewFinding
+) -> dict[str, int | str]:
+    """What the finding rests on: a checklist item of this audit (answered not conform, for
+    a nonconformity), or the reason it lies outside the checklist (ISO 19011 6.4.8)."""
+    reason = checked_text(FREE_TEXT, "outside_checklist", spec.outside_checklist)
+    if spec.checklist_item is not None and reason:
+        raise ValidationError(
+            "outside_checklist", "give the checklist item or the reason it is outside, not both"
+        )
+    if reason:
+        return {"outside_checklist_reason": reason}
+    if spec.checklist_item is None:
+        if nonconformity:
+            raise ValidationError(
+                "item",
+                "a nonconformity finding names the checklist item answered not_conform it "
+                "rests on, or says why it lies outside the checklist (clause 9.2.2; "
+                "ISO 19011 6.4.8)",
+            )
+        return {}
+    item = _item_of(session, record, spec.checklist_item)
+    if nonconformity and item.answer != Answer.NOT_CONFORM:
+        answered = f"answered {item.answer}" if item.answer else "not answered"
+        raise ValidationError(
+            "item",
+            f"checklist item #{item.id} (question {item.position}, {item.clause}) is "
+            f"{answered}: a nonconformity finding rests on a question answered not_conform "
+            "(clause 9.2.2; ISO 19011 6.4.8)",
+        )
+    return {"checklist_item_id": item.id}
+
+
+def _item_of(session: Session, record: InternalAudit, item_id: int) -> ChecklistItem:
+    item = session.get(ChecklistItem, item_id)
+    if item is None:
+        raise ValidationError("item", f"there is no checklist item #{item_id}")
+    if item.audit_id != record.id:
+        raise ValidationError(
+            "item",
+            f"checklist item #{item_id} is question {item.position} of internal_audit "
+            f"#{item.audit_id}, not of {record.reference}",
+        )
+    return item
+
+
 def _auditor(session: Session, record: InternalAudit, handle: str, today: date) -> Person:
-    person = shared.active_person(session, handle, "actor")
+    person = shared.active_person(session, handle, "actor", on=today)
     if record.state != "in_progress":
         raise ValidationError(
             "audit",
@@ -118,7 +169,6 @@ def _raise_nonconformity(
         severity=finding.grade,
         detected_on=today,
         detected_by_id=person.id,
-        action_due_date=due,
         data={"reference": finding.reference},
     )
     app.engine.start(session, nc, person, f"raised by {finding.reference}")

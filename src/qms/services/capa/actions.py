@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import ValidationError
-from qms.models import ImprovementAction, Nonconformity, WorkflowRecord
-from qms.services import shared
+from qms.models import HistoryEntry, ImprovementAction, Nonconformity, WorkflowRecord
+from qms.services import editing, shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
 from qms.services.shared import one_of, required_text, text_for
 
@@ -44,7 +46,7 @@ def new(
             title=required_text("title", spec.title, (ImprovementAction, "title")),
             description=text_for(ImprovementAction, "description", spec.description),
             process_id=shared.process(session, spec.process).id,
-            owner_id=shared.active_person(session, spec.owner, "owner").id,
+            owner_id=shared.active_person(session, spec.owner, "owner", on=today).id,
             due_date=spec.due_date,
             kind=one_of("kind", spec.kind, ActionKind),
             priority=one_of("priority", spec.priority, Priority),
@@ -84,4 +86,47 @@ def _origin_nonconformity(session: Session, ref: str) -> Nonconformity:
     found = session.get(Nonconformity, int(number))
     if found is None:
         raise ValidationError("origin_ref", f"no nonconformity #{number}")
+    if found.state not in NC_TAKES_ACTIONS:
+        raise ValidationError(
+            "origin_ref",
+            f"{found.reference} is {found.state}: actions are added to a nonconformity until "
+            "it is implemented (after an ineffective check, reanalyse it first; a new problem "
+            "is a new nonconformity)",
+        )
     return found
+
+
+# The states in which a nonconformity's corrective actions can still be added.
+NC_TAKES_ACTIONS = ("detected", "contained", "analysed", "action_planned")
+
+
+def edit(
+    app: Services,
+    record_id: int,
+    actor: str,
+    changes: Mapping[str, Any],
+    comment: str = "",
+    expected_version: int | None = None,
+) -> HistoryEntry:
+    """Change what the action's state lets change (``qms action edit``); one trail row."""
+    return editing.edit(
+        app, KIND, record_id, actor, changes, comment, expected_version, _check_edit
+    )
+
+
+def _check_edit(record: WorkflowRecord, values: dict[str, Any], today: date) -> None:
+    assert isinstance(record, ImprovementAction)
+    if "title" in values and not values["title"]:
+        raise ValidationError("title", "the title cannot be empty")
+    if "priority" in values:
+        one_of("priority", values["priority"], Priority)
+    due = values.get("due_date", record.due_date)
+    if "due_date" in values and due is not None and due < today:
+        raise ValidationError("due_date", f"{due} is in the past")
+    check = values.get("effectiveness_check_date", record.effectiveness_check_date)
+    if check is not None and due is not None and check < due:
+        raise ValidationError(
+            "effectiveness_check_date",
+            f"{check} is before the due date {due}: effectiveness is checked once the work is "
+            "done (clause 10.2.1 d)",
+        )

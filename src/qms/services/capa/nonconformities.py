@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import ValidationError
 from qms.models import HistoryEntry, Nonconformity, WorkflowRecord
-from qms.services import shared
+from qms.services import editing, shared
+from qms.services.capa import register, sources
 from qms.services.capa.vocabulary import NcSource
 from qms.services.shared import months_before, one_of, required_text, text_for
 
@@ -29,6 +30,7 @@ class NewNonconformity:
     severity: str | None = None  # default: the least severe grade
     detected_on: date | None = None  # default: today
     detected_by: str | None = None  # default: the person logging it
+    reference: str = ""  # the audit finding, the complaint or its complainant it comes from
 
 
 def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
@@ -40,8 +42,8 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
         detected_on = spec.detected_on or today
         if detected_on > today:
             raise ValidationError("detected_on", f"{detected_on} is in the future")
-        detector = shared.active_person(session, spec.detected_by or actor, "detected_by")
-        return Nonconformity(
+        detector = shared.active_person(session, spec.detected_by or actor, "detected_by", on=today)
+        nc = Nonconformity(
             title=required_text("title", spec.title, (Nonconformity, "title")),
             description=text_for(Nonconformity, "description", spec.description),
             process_id=shared.process(session, spec.process).id,
@@ -51,6 +53,10 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
             detected_by_id=detector.id,
             data={},
         )
+        reference = sources.reference(session, nc.source, spec.reference)  # after the rest
+        if reference:
+            nc.data = {"reference": reference}
+        return nc
 
     record = shared.start_with(app.database, app.engine, actor, prepare)
     assert isinstance(record, Nonconformity)
@@ -69,8 +75,11 @@ def fire(
     """Fire a trigger; when it records a cause category, repeats are looked for at once."""
 
     def after(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
-        if "cause_category" in entry.inputs and isinstance(record, Nonconformity):
+        assert isinstance(record, Nonconformity)
+        if "cause_category" in entry.inputs:
             flag_repeat(session, record, app.settings.repeat_window_months)
+        if entry.trigger == "plan_action" and entry.inputs.get("action_plan"):
+            register.plan_from(app, session, record, entry)
 
     return shared.fire(
         app.database,
@@ -116,3 +125,26 @@ def flag_repeat(session: Session, nc: Nonconformity, window_months: int) -> None
         alike = earlier_alike(session, nc, window_months)
     nc.is_repeat = bool(alike)
     nc.repeat_of_id = alike[0].id if alike else None
+
+
+def edit(
+    app: Services,
+    record_id: int,
+    actor: str,
+    changes: Mapping[str, Any],
+    comment: str = "",
+    expected_version: int | None = None,
+) -> HistoryEntry:
+    """Change what the nonconformity's state lets change (``qms nc edit``); one trail row."""
+
+    def check(record: WorkflowRecord, values: dict[str, Any], today: date) -> None:
+        assert isinstance(record, Nonconformity)
+        if "title" in values and not values["title"]:
+            raise ValidationError("title", "the title cannot be empty")
+        if "severity" in values:
+            one_of("severity", values["severity"], app.settings.severities)
+        if "reference" in values:
+            with app.database.reading() as session:
+                values["reference"] = sources.reference(session, record.source, values["reference"])
+
+    return editing.edit(app, KIND, record_id, actor, changes, comment, expected_version, check)

@@ -65,7 +65,7 @@ def build(session: Session, spec: ActionSpec, today: date) -> ImprovementAction:
         title=required_text("title", spec.title, (ImprovementAction, "title")),
         description=text_for(ImprovementAction, "description", spec.description),
         process_id=spec.process_id,
-        owner_id=shared.active_person(session, spec.owner, "owner").id,
+        owner_id=shared.active_person(session, spec.owner, "owner", on=today).id,
         due_date=spec.due_date,
         kind=ActionKind.IMPROVEMENT,
         priority=spec.priority,
@@ -87,7 +87,7 @@ def start(
     transaction.  ``prepare`` must not add the action to the session (its workflow state
     is set by the engine first)."""
     with app.database.unit_of_work() as uow:
-        person = shared.active_person(uow.session, actor)
+        person = shared.active_person(uow.session, actor, on=app.engine.today())
         action, link = prepare(uow.session)
         app.engine.start(uow.session, action, person)
         link(uow.session, action)

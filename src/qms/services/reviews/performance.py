@@ -142,10 +142,12 @@ def nonconformities(data: ReviewData, s: Section) -> None:
         return
     severities = Counter(n.severity for n in ncs)
     late = [a for a in data.actions if a.days_overdue]
-    s.summary = (
+    waiting = sum(n.state == "action_planned" for n in data.nonconformities)
+    s.summary = (  # each corrective action once: they are action records of the register
         f"{len(ncs)} nonconformities in the period ({_counts(severities)}), "
         f"{sum(n.is_repeat for n in ncs)} repeats; {sum(a.is_open for a in corrective)} "
-        f"corrective actions open; {len(late)} actions overdue"
+        f"corrective actions open, {waiting} nonconformities waiting on theirs; "
+        f"{len(late)} actions overdue"
     )
     figures = _days_to_close(data)
     s.tables.append(
@@ -254,11 +256,17 @@ def audits(data: ReviewData, s: Section) -> None:
     audits_ = [a for a in data.audits if data.in_period(a.planned_start)]
     ids = {a.id for a in audits_}
     findings = [f for f in data.findings if f.audit_id in ids or f.audit_id is None]
-    if not audits_ and not findings:
+    programmes = [p.as_of({a.id: a.state for a in data.audits}) for p in data.programmes]
+    if not audits_ and not findings and not programmes:
         s.missing_reason = "no internal audit recorded for the period"
         return
     types = Counter(f.finding_type for f in findings)
     s.summary = f"{len(audits_)} internal audits, {len(findings)} findings ({_counts(types)})"
+    s.summary += "".join(f"; {p.summary()}" for p in programmes)  # slippage, clause 9.2.2
+    for p in programmes:
+        late = p.late_rows()
+        title = f"Late audits of the {p.cycle} programme (planned month passed, not started)"
+        s.tables.append(Table(title, p.LATE_COLUMNS, late, frozenset(range(len(late)))))
     s.tables.append(
         Table(
             "Internal audits",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy import select
+
+from qms.models import ImprovementAction
 from qms.workflow.guards.context import Guard, GuardContext, as_date, needs
+
+# What plan_action asks for when it plans a new corrective action.
+PLAN_INPUTS = ("action_plan", "action_owner", "action_due_date", "effectiveness_criteria",
+               "effectiveness_check_date")  # fmt: skip
+DONE = ("done", "effectiveness_check", "closed")
 
 
 def effectiveness_confirmed(ctx: GuardContext) -> str | None:
@@ -43,10 +51,107 @@ def effectiveness_check_due(ctx: GuardContext) -> str | None:
     return None
 
 
+def _actions(ctx: GuardContext) -> list[ImprovementAction]:
+    """The nonconformity's actions, but the rejected ones (they were never taken)."""
+    return list(
+        ctx.db().scalars(
+            select(ImprovementAction)
+            .where(ImprovementAction.nonconformity_id == ctx.record.id)
+            .where(ImprovementAction.state != "rejected")
+            .order_by(ImprovementAction.id)
+        )
+    )
+
+
+def _listed(actions: list[ImprovementAction]) -> str:
+    return "; ".join(
+        f"{a.reference} '{a.title}' is {a.state}"
+        + (
+            f" (owner {a.owner.name}, due {a.due_date.isoformat()})"
+            if a.owner and a.due_date
+            else ""
+        )
+        for a in actions
+    )
+
+
+def corrective_actions_planned(ctx: GuardContext) -> str | None:
+    """plan_action: a new corrective action planned in full, with sensible dates, or one
+    already on the register for this nonconformity (raised by its audit finding, added)."""
+    given = [n for n in PLAN_INPUTS if ctx.asked(n) not in (None, "")]
+    if not given:
+        if _actions(ctx):
+            return None
+        return (
+            "a corrective action is needed (clause 10.2.1 c): give the plan, its owner, due "
+            "date, effectiveness criteria and check date, or add an action first "
+            f"(qms nc add-action {ctx.record.id} ...)"
+        )
+    missing = [n for n in PLAN_INPUTS if n not in given]
+    if missing:
+        return f"a corrective action is planned with {', '.join(missing)} too (clause 10.2.1 c, d)"
+    due = as_date(ctx.inputs["action_due_date"])
+    check = as_date(ctx.inputs["effectiveness_check_date"])
+    if due is not None and due < ctx.today:
+        return f"the action's due date {due.isoformat()} is in the past (clause 10.2.1 c)"
+    if due is not None and check is not None and check < due:
+        return (
+            f"the effectiveness check date {check.isoformat()} is before the due date "
+            f"{due.isoformat()}: effectiveness is checked once the action is done (clause 10.2.1 d)"
+        )
+    return None
+
+
+def corrective_actions_done(ctx: GuardContext) -> str | None:
+    """implement: every corrective action of the nonconformity is done (clause 10.2.1 c)."""
+    actions = _actions(ctx)
+    if not actions:
+        return "the nonconformity has no corrective action on the register (clause 10.2.1 c)"
+    waiting = [a for a in actions if a.state not in DONE]
+    if waiting:
+        return f"its corrective actions are not all done (clause 10.2.1 c): {_listed(waiting)}"
+    return None
+
+
+def corrective_actions_effective(ctx: GuardContext) -> str | None:
+    """check_effectiveness: 'effective' only once each action's own check is done, and at
+    least one found its action effective (those found not effective led to a new plan)."""
+    if ctx.value("effectiveness_result") != "effective":
+        return None
+    actions = _actions(ctx)
+    unchecked = [a for a in actions if a.state != "closed"]
+    if unchecked:
+        return (
+            "the effectiveness of each of its actions is checked first, and each closed "
+            f"(clause 10.2.1 d): {_listed(unchecked)}"
+        )
+    if not any((a.data or {}).get("effectiveness_result") == "effective" for a in actions):
+        return (
+            "none of its actions was found effective (clause 10.2.1 d): analyse the cause "
+            "again and plan a new one"
+        )
+    return None
+
+
+def effectiveness_criteria_set(ctx: GuardContext) -> str | None:
+    """Effectiveness is judged against criteria set before the check (clause 10.2.1 d)."""
+    if ctx.value("effectiveness_criteria") in (None, ""):
+        return (
+            "the action has no effectiveness criteria: they are set before the check "
+            f"(clause 10.2.1 d); reopen it and set them (qms action edit {ctx.record.id} "
+            "--set effectiveness_criteria=...)"
+        )
+    return None
+
+
 CAPA_GUARDS: Mapping[str, Guard] = {
     "root_cause_recorded": needs("root_cause", clause="10.2.1 b"),
     "effectiveness_confirmed": effectiveness_confirmed,
     "effectiveness_not_confirmed": effectiveness_not_confirmed,
     "corrective_action_planned": corrective_action_planned,
     "effectiveness_check_due": effectiveness_check_due,
+    "corrective_actions_planned": corrective_actions_planned,
+    "corrective_actions_done": corrective_actions_done,
+    "corrective_actions_effective": corrective_actions_effective,
+    "effectiveness_criteria_set": effectiveness_criteria_set,
 }

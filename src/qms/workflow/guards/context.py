@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,9 +17,12 @@ class GuardContext:
     inputs: Mapping[str, Any]
     today: date
     session: Session | None = None
+    # The names a guard read, when it is probed before the person gives the inputs.
+    read: set[str] = field(default_factory=set, compare=False)
 
     def value(self, name: str) -> Any:
         """An input given to this fire, else the record's current value."""
+        self.read.add(name)
         if name in self.inputs:
             return self.inputs[name]
         field_value = getattr(self.record, "field_value", None)
@@ -27,6 +30,11 @@ class GuardContext:
 
     def missing(self, *names: str) -> list[str]:
         return [n for n in names if self.value(n) in (None, "", [], {})]
+
+    def asked(self, name: str) -> Any:
+        """An input given to this fire (None if not given), noted as read."""
+        self.read.add(name)
+        return self.inputs.get(name)
 
     def db(self) -> Session:
         """The session of the fire (guards that read other records need one)."""
