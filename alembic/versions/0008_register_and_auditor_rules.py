@@ -11,7 +11,7 @@ review rules, and the outbox's delivery attempts.
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic import op
@@ -113,6 +113,12 @@ def _plans_into_actions(connection: sa.Connection) -> None:
         writer.carry_over(nc_id, by_nc[nc_id], i)
 
 
+class _Version(NamedTuple):
+    name: str
+    version: int
+    hash: str
+
+
 class _ActionWriter:
     def __init__(self, connection: sa.Connection) -> None:
         from qms.config import get_settings  # the key that signs the trail
@@ -126,12 +132,15 @@ class _ActionWriter:
         self.nc = sa.Table("nonconformity", meta, autoload_with=connection)
         self.person = sa.Table("person", meta, autoload_with=connection)
         self.version = sa.Table("workflow_version", meta, autoload_with=connection)
+        self._defn: _Version | None = None
 
     def carry_over(self, nc_id: int, chain: list[sa.Row[Any]], index: int) -> None:
         plan = chain[index]
         given = plan.inputs or {}
-        if not given.get("action_plan"):
-            return
+        if not given.get("action_plan") or not _needed(chain[:index]):
+            return  # no plan, or "none needed because...": no action to carry over
+        if self._carried(plan.id) or self._linked_before(nc_id, _aware(plan.at)):
+            return  # carried over already, or its action is on the register (an audit's)
         nc = self.connection.execute(sa.select(self.nc).where(self.nc.c.id == nc_id)).one()
         later = chain[index + 1 :]
         end = next((k for k, r in enumerate(later) if r.trigger in ("plan_action", "reanalyse")),
@@ -147,7 +156,7 @@ class _ActionWriter:
             "process_id": nc.process_id,
             "owner_id": owner,
             "due_date": due,
-            "priority": "normal",
+            "priority": "high" if nc.severity == "major" else "normal",
             "origin": "nonconformity",
             "origin_ref": str(nc_id),
             "nonconformity_id": nc_id,
@@ -163,7 +172,7 @@ class _ActionWriter:
                 "version": 1,
                 "workflow_name": defn.name,
                 "workflow_hash": defn.hash,
-                "data": extra,
+                "data": {**extra, "carried_over_from": plan.id},
                 "created_at": _aware(plan.at),
                 "updated_at": at,
             },
@@ -172,10 +181,24 @@ class _ActionWriter:
                    for k, v in values.items() if v not in (None, "")}  # fmt: skip
         if owner is not None:
             created["owner_id"] = given.get("action_owner")
+        created["carried_over_from"] = plan.id
         self._trail(action_id, plan, state, {**created, **extra}, defn, nc_id)
 
+    def _carried(self, plan_row: int) -> bool:
+        data = self.action.c.data
+        rows = self.connection.execute(
+            sa.select(data).where(self.action.c.origin == "nonconformity")
+        ).scalars()
+        return any((d or {}).get("carried_over_from") == plan_row for d in rows)
+
+    def _linked_before(self, nc_id: int, planned_at: datetime) -> bool:
+        created = self.connection.execute(
+            sa.select(self.action.c.created_at).where(self.action.c.nonconformity_id == nc_id)
+        ).scalars()
+        return any(_aware(at) <= planned_at for at in created)
+
     def _trail(self, action_id: int, plan: sa.Row[Any], state: str, inputs: dict[str, Any],
-               defn: sa.Row[Any], nc_id: int) -> None:  # fmt: skip
+               defn: _Version, nc_id: int) -> None:  # fmt: skip
         from qms.workflow import trail
 
         row = {
@@ -208,18 +231,34 @@ class _ActionWriter:
         ).scalar()
 
     def _definition(self) -> sa.Row[Any]:
-        found = self.connection.execute(
-            sa.select(self.version.c.name, self.version.c.version, self.version.c.hash)
-            .where(self.version.c.name == "improvement_action")
-            .order_by(self.version.c.version.desc())
-            .limit(1)
-        ).first()
-        if found is None:
-            raise RuntimeError(
-                "migration 0008: nonconformities have action plans but no improvement_action "
-                "workflow version is stored to start their action records under"
-            )
-        return found
+        """The improvement-action workflow of this installation's files, stored as a version
+        if it is not yet: the carried-over actions follow today's rules (clause 5.3 and all)."""
+        if self._defn is None:
+            from qms.config import get_settings
+            from qms.workflow.definition import load_all
+
+            found = next(
+                d for d in load_all(get_settings().workflows_dir).values()
+                if d.record_kind == "improvement_action"
+            )  # fmt: skip
+            stored = self.connection.execute(
+                sa.select(self.version.c.hash).where(self.version.c.hash == found.content_hash)
+            ).first()
+            if stored is None:
+                self.connection.execute(
+                    self.version.insert(),
+                    {"hash": found.content_hash, "name": found.name, "version": found.version,
+                     "definition": found.to_dict(), "first_used_at": datetime.now(UTC)},
+                )  # fmt: skip
+            self._defn = _Version(found.name, found.version, found.content_hash)
+        return self._defn
+
+
+def _needed(before: list[sa.Row[Any]]) -> bool:
+    """Whether the last analysis before the plan found a corrective action needed."""
+    answers = [r.inputs.get("corrective_action_needed") for r in before
+               if r.trigger == "analyse" and r.inputs]  # fmt: skip
+    return not answers or answers[-1] not in (False, "no", "false", "0")
 
 
 def _outcome(rows: list[sa.Row[Any]], planned_at: datetime) -> tuple[str, dict[str, Any], datetime]:

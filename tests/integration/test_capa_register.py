@@ -239,7 +239,9 @@ def test_the_owner_does_not_approve_or_judge_their_own_action(
             effectiveness_check_date=date(2027, 1, 15),
         ),
     )
-    with pytest.raises(PermissionDenied, match=r"they are its owner \(clause 5.3"):
+    with pytest.raises(
+        PermissionDenied, match=r"they are its owner \(segregation of duties.*clause 5.3"
+    ):
         _fire(app, owned.id, "approve", PILOT)
     with pytest.raises(PermissionDenied, match=r"may not grant an exception.*quality_manager"):
         duties.grant(app, CORRESPONDENT, "improvement_action", owned.id, "approve", PILOT, "alone")
@@ -376,7 +378,7 @@ def test_triggers_say_what_keeps_them_from_going_ahead(app: Services) -> None:
 @pytest.mark.parametrize(
     ("source", "reference", "message"),
     [
-        ("internal_audit", "", r"from an internal audit names its finding \(clause 9.2.2 e"),
+        ("internal_audit", "", r"from an internal audit names its finding \(clause 9.2.2 f"),
         ("internal_audit", "audit_finding #999", "no audit_finding #999"),
         ("internal_audit", "the spring audit", "got 'the spring audit'"),
         ("complaint", "", r"names the complainant or the complaint's reference \(clause 10.2.2 a"),
@@ -430,3 +432,73 @@ def test_each_corrective_action_is_reminded_once_to_its_owner(
             select(OutboxMessage.payload).where(OutboxMessage.topic == "email.reminder")
         ).all()
         assert {p["record_kind"] for p in planned} == {"improvement_action"}
+
+
+def test_the_owner_does_not_change_who_judges_their_action_or_against_what(
+    app: Services,
+) -> None:
+    owned = actions.new(
+        app,
+        PILOT,
+        NewAction(title="Deadline", process="TRN-04", owner=PILOT, due_date=date(2026, 12, 20),
+                  effectiveness_criteria="On time", effectiveness_check_date=date(2027, 1, 9)),
+    )  # fmt: skip
+    for change in ({"owner": CONTRIBUTOR}, {"effectiveness_criteria": "Anything"}):
+        with pytest.raises(PermissionDenied, match=r"they are its owner.*clause 5.3"):
+            actions.edit(app, owned.id, PILOT, change)
+    entry = actions.edit(app, owned.id, CORRESPONDENT, {"owner": CONTRIBUTOR})
+    assert entry.inputs == {"owner_id": CONTRIBUTOR}  # people by handle in the trail
+    _fire(app, owned.id, "approve", PILOT)  # no longer its owner
+
+
+def test_after_a_reanalysis_the_nonconformity_needs_a_new_action(
+    app: Services, clock: FixedClock
+) -> None:
+    nc_id = _analysed(app)
+    nonconformities.fire(app, nc_id, "plan_action", PILOT, PLAN)
+    [first] = _actions(app, nc_id)
+    _closed(app, clock, first.id)
+    nonconformities.fire(app, nc_id, "implement", PILOT, {"implementation_notes": "Done"})
+    failed = {"effectiveness_result": "ineffective", "effectiveness_evidence": "Late again"}
+    nonconformities.fire(app, nc_id, "check_effectiveness", PILOT, failed)
+    nonconformities.fire(app, nc_id, "reanalyse", QM, {"reanalysis_reason": "Late again"})
+    with pytest.raises(GuardFailed, match=r"a corrective action is needed \(clause 10.2.1 c\)"):
+        nonconformities.fire(app, nc_id, "plan_action", PILOT, {})  # the old one is not a plan
+    later = {**PLAN, "action_due_date": "2027-04-01", "effectiveness_check_date": "2027-06-01"}
+    nonconformities.fire(app, nc_id, "plan_action", PILOT, later)
+    with pytest.raises(GuardFailed, match="not all done"):
+        nonconformities.fire(app, nc_id, "implement", PILOT, {"implementation_notes": "Done"})
+
+
+def test_when_no_corrective_action_is_needed_the_plan_says_why(app: Services) -> None:
+    nc = nonconformities.new(app, PILOT, NC)
+    nonconformities.fire(app, nc.id, "contain", PILOT, {"containment": "Fixed at once"})
+    nonconformities.fire(app, nc.id, "analyse", PILOT,
+                         {**ANALYSIS, "corrective_action_needed": "no"})  # fmt: skip
+    with pytest.raises(GuardFailed, match="no corrective action needed: say why in action_plan"):
+        nonconformities.fire(app, nc.id, "plan_action", PILOT, PLAN)
+    nonconformities.fire(app, nc.id, "plan_action", PILOT, {"action_plan": "A one-off typo"})
+    nonconformities.fire(app, nc.id, "implement", PILOT, {"implementation_notes": "Corrected"})
+    assert _actions(app, nc.id) == [] and _nc(app, nc.id).state == "implemented"
+
+
+def test_actions_are_added_by_who_plans_them_and_settled_before_a_cancel(app: Services) -> None:
+    nc_id = _analysed(app)
+    spec = register.NewCorrectiveAction(
+        title="Reminder in the grading tool", owner=CONTRIBUTOR, due_date=date(2026, 12, 20),
+        effectiveness_criteria="Reminder sent", effectiveness_check_date=date(2027, 1, 9),
+    )  # fmt: skip
+    before = snapshot(app.database)
+    with pytest.raises(PermissionDenied, match=r"may not add an action.*pilot.*clause 10.2.1 c"):
+        register.add_action(app, CONTRIBUTOR, nc_id, spec)
+    assert snapshot(app.database) == before
+    added = register.add_action(app, CORRESPONDENT, nc_id, spec)
+    with app.database.reading() as session:
+        last = trail.history_of(session, "nonconformity", nc_id)[-1]
+        assert (last.trigger, last.actor) == ("add_action", CORRESPONDENT)
+        assert added.reference in last.comment
+    cancel = {"cancellation_reason": "Recorded twice"}
+    with pytest.raises(GuardFailed, match=r"reject its waiting actions first.*is proposed"):
+        nonconformities.fire(app, nc_id, "cancel", QM, cancel)
+    _fire(app, added.id, "reject", PILOT, rejection_reason="The nonconformity was recorded twice")
+    nonconformities.fire(app, nc_id, "cancel", QM, cancel)

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from qms import migrations
 from qms.config import get_settings
 from qms.db import Database
-from qms.models import ImprovementAction, Nonconformity
+from qms.models import HistoryEntry, ImprovementAction, Nonconformity
 from qms.workflow import keys, trail
 from qms.workflow.definition import load_definition
 from qms.workflow.verify import verify
@@ -91,6 +92,21 @@ class Writer:
             prev_hash = row["hash"]
 
 
+def action_row_id(session: Session) -> int:
+    """The id of the nonconformity's plan_action trail row the action was carried from."""
+    return int(
+        session.scalar(
+            sa.select(HistoryEntry.id)
+            .where(
+                HistoryEntry.record_kind == "nonconformity", HistoryEntry.trigger == "plan_action"
+            )
+            .order_by(HistoryEntry.id)
+            .limit(1)
+        )
+        or 0
+    )
+
+
 def test_embedded_plans_become_linked_action_records(empty_database_url: str) -> None:
     database = Database(url=empty_database_url)
     migrations.upgrade(database.engine, "0007")
@@ -117,7 +133,26 @@ def test_embedded_plans_become_linked_action_records(empty_database_url: str) ->
             ],
             nc_hash,
         )
+        none_needed = write.row(
+            "nonconformity", state="action_planned", version=3, workflow_name="nonconformity",
+            workflow_hash=nc_hash, title="Typo in a form", created_at=T0, updated_at=T0,
+            process_id=None, detected_by_id=None, repeat_of_id=None, cause_category=None,
+            is_repeat=False, action_due_date=date(2026, 4, 30),
+            data={**{k: v for k, v in PLAN.items() if k != "action_due_date"},
+                  "corrective_action_needed": False, "action_plan": "None"},
+        )  # fmt: skip
+        write.history(
+            none_needed,
+            [
+                ("create", None, "detected", {"title": "Typo in a form"}),
+                ("analyse", "detected", "analysed", {"corrective_action_needed": False}),
+                ("plan_action", "analysed", "action_planned", {**PLAN, "action_plan": "None"}),
+            ],
+            nc_hash,
+        )
     migrations.upgrade(database.engine)
+    migrations.downgrade(database.engine, "0007")
+    migrations.upgrade(database.engine)  # again: nothing is carried over twice
     with database.reading() as session:
         [action] = session.scalars(sa.select(ImprovementAction)).all()
         assert (action.kind, action.origin, action.nonconformity_id) == (
@@ -129,7 +164,7 @@ def test_embedded_plans_become_linked_action_records(empty_database_url: str) ->
             date(2026, 4, 30),
             "done",
         )
-        assert action.data == {"work_done": "Done"}
+        assert action.data == {"work_done": "Done", "carried_over_from": action_row_id(session)}
         assert action.created_at == T0 + timedelta(days=2)  # when it was planned
         [row] = trail.history_of(session, "improvement_action", action.id)
         assert row.actor == "ebenoit" and f"nonconformity #{nc_id}" in row.comment

@@ -59,10 +59,19 @@ def edit(
             raise ValidationError(
                 next(iter(changes)), f"{record.reference} already holds these values"
             )
-        stated = edits.apply(record, different)
+        stated = {**edits.apply(record, different), **_handles(different, changes)}
         entry = app.engine.note(session, record, edits.EDIT, roles.actor, stated, comment)
         uow.commit()
         return entry
+
+
+def _handles(values: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """People as the trail states them: by handle, under their column's name."""
+    return {
+        column: str(changes[name]).strip()
+        for name, column in PERSON_FIELDS.items()
+        if column in values and name in changes
+    }
 
 
 def _typed(

@@ -220,13 +220,17 @@ def start_with(
     actor: str,
     prepare: Callable[[Session], WorkflowRecord],
     comment: str = "",
+    after: Callable[[Session, WorkflowRecord, Person], None] | None = None,
 ) -> WorkflowRecord:
-    """Start the record ``prepare`` builds (and checks) in the same transaction."""
+    """Start the record ``prepare`` builds (and checks) in the same transaction, and what
+    ``after`` writes once it exists (a note on the record it comes from)."""
     _comment(comment)
     with database.unit_of_work() as uow:
         person = active_person(uow.session, actor, on=engine.today())
         record = prepare(uow.session)
         engine.start(uow.session, record, person, comment)
+        if after is not None:
+            after(uow.session, record, person)
         _commit(uow.commit, record.reference)
         return record
 

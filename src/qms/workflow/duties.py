@@ -18,7 +18,10 @@ from qms.models import DutyException, HistoryEntry, WorkflowRecord
 from qms.workflow.definition import TransitionDef
 from qms.workflow.permissions import ActorRoles
 
-CLAUSE = "clause 5.3: a person does not approve or judge their own work"
+CLAUSE = (
+    "segregation of duties, the institution's rule under clause 5.3: a person does not "
+    "approve or judge their own work"
+)
 
 
 def conflicts(transition: TransitionDef, record: WorkflowRecord, roles: ActorRoles) -> list[str]:

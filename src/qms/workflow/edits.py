@@ -18,6 +18,13 @@ from qms.workflow.permissions import ActorRoles
 
 EDIT = "edit"
 
+# What the person a record names in a role its workflow keeps from some steps (not_by) may
+# not change themselves: who holds the role, and what their work is judged by.
+JUDGED_BY = {
+    "owner": ("owner", "effectiveness_criteria", "effectiveness_check_date"),
+    "lead_auditor": ("lead_auditor", "scope", "criteria"),
+}
+
 
 def editable(defn: WorkflowDefinition, record: WorkflowRecord) -> tuple[str, ...]:
     return defn.states[record.state].editable
@@ -37,7 +44,19 @@ def check(
             f"(editable in that state: {', '.join(allowed) or 'nothing'})",
         )
     editors = frozenset().union(*(t.roles for t in defn.transitions_from(record.state)))
-    if not editors & roles.on_record(record):
+    held = roles.on_record(record)
+    guarded = {role for t in defn.transitions for role in t.not_by} & held
+    kept = [n for n in names for role in guarded if n in JUDGED_BY.get(role, ())]
+    if kept:
+        actor = roles.actor
+        raise PermissionDenied(
+            f"{actor.name} ({actor.handle}) may not change {', '.join(kept)} of "
+            f"{record.reference}: they are its {' and '.join(sorted(guarded))}, and a person "
+            "does not choose who judges their work or what it is judged by (segregation of "
+            "duties, the institution's rule under clause 5.3); the pilot or a correspondent "
+            "changes it"
+        )
+    if not editors & held:
         actor = roles.actor
         raise PermissionDenied(
             f"{actor.name} ({actor.handle}) may not edit {record.reference}: it needs the role "

@@ -163,7 +163,13 @@ class WorkflowEngine:
         defn = self.definition(session, record)
         record.updated_at = self.clock.now()
         record.version += 1
-        session.flush()
+        try:
+            session.flush()
+        except StaleDataError as exc:
+            raise ConflictError(
+                f"{record.reference} was changed by someone else at the same time; nothing "
+                "was saved, reload it"
+            ) from exc
         return self._record(
             session, record, defn, event, record.state, actor, inputs, comment, announce=False
         )

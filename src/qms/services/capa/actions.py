@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import ValidationError
-from qms.models import HistoryEntry, ImprovementAction, Nonconformity, WorkflowRecord
+from qms.models import HistoryEntry, ImprovementAction, Nonconformity, Person, WorkflowRecord
 from qms.services import editing, shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
 from qms.services.shared import one_of, required_text, text_for
@@ -35,7 +35,12 @@ class NewAction:
 
 
 def new(
-    app: Services, actor: str, spec: NewAction, *, allow_past_due: bool = False
+    app: Services,
+    actor: str,
+    spec: NewAction,
+    *,
+    allow_past_due: bool = False,
+    after: Callable[[Session, WorkflowRecord, Person], None] | None = None,
 ) -> ImprovementAction:
     """Propose an action; every field is checked before anything is written."""
     today = app.engine.today()
@@ -62,7 +67,7 @@ def new(
             action.nonconformity_id = _origin_nonconformity(session, spec.origin_ref).id
         return action
 
-    record = shared.start_with(app.database, app.engine, actor, prepare)
+    record = shared.start_with(app.database, app.engine, actor, prepare, after=after)
     assert isinstance(record, ImprovementAction)
     return record
 
@@ -120,10 +125,18 @@ def _check_edit(record: WorkflowRecord, values: dict[str, Any], today: date) -> 
         raise ValidationError("title", "the title cannot be empty")
     if "priority" in values:
         one_of("priority", values["priority"], Priority)
+    if record.kind == "corrective" and values.get("effectiveness_criteria", "x") == "":
+        raise ValidationError(
+            "effectiveness_criteria",
+            "a corrective action keeps its effectiveness criteria (clause 10.2.1 d): change "
+            "them, do not clear them",
+        )
     due = values.get("due_date", record.due_date)
     if "due_date" in values and due is not None and due < today:
         raise ValidationError("due_date", f"{due} is in the past")
     check = values.get("effectiveness_check_date", record.effectiveness_check_date)
+    if "effectiveness_check_date" in values and check is not None and check < today:
+        raise ValidationError("effectiveness_check_date", f"{check} is in the past")
     if check is not None and due is not None and check < due:
         raise ValidationError(
             "effectiveness_check_date",

@@ -78,7 +78,8 @@ def fire(
         assert isinstance(record, Nonconformity)
         if "cause_category" in entry.inputs:
             flag_repeat(session, record, app.settings.repeat_window_months)
-        if entry.trigger == "plan_action" and entry.inputs.get("action_plan"):
+        planned = entry.trigger == "plan_action" and entry.inputs.get("action_owner")
+        if planned:  # a full plan (a reason alone, when no action is needed, plans none)
             register.plan_from(app, session, record, entry)
 
     return shared.fire(

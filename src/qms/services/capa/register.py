@@ -16,11 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.models import HistoryEntry, ImprovementAction, Nonconformity
+from qms.errors import PermissionDenied
+from qms.models import HistoryEntry, ImprovementAction, Nonconformity, Person, WorkflowRecord
 from qms.models.text import column_length
 from qms.services import shared
 from qms.services.capa import actions
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
+from qms.workflow.permissions import ActorRoles
+
+PLANNERS = frozenset({"pilot", "correspondent"})  # who fires plan_action
 
 
 @dataclass(frozen=True)
@@ -64,12 +68,28 @@ def plan_from(app: Services, session: Session, nc: Nonconformity, entry: History
 def add_action(
     app: Services, actor: str, nc_id: int, spec: NewCorrectiveAction
 ) -> ImprovementAction:
-    """Add a corrective action (or a correction) to a nonconformity that is still open."""
+    """Add a corrective action (or a correction) to a nonconformity that is still open, by
+    who plans its actions (its pilot or a correspondent); the nonconformity's trail says so."""
+    today = app.engine.today()
     with app.database.reading() as session:
         nc = shared.record(session, "nonconformity", nc_id)
         assert isinstance(nc, Nonconformity)
+        roles = ActorRoles.for_handle(session, actor, today)
         process = nc.process.code if nc.process else ""
+        if not roles.on_record(nc) & PLANNERS:
+            raise PermissionDenied(
+                f"{roles.who} may not add an action to {nc.reference}: it needs the role "
+                f"{' or '.join(sorted(PLANNERS))} of process {process} (who plans its "
+                "corrective actions, clause 10.2.1 c)"
+            )
         priority = spec.priority or _priority(app, nc)
+
+    def noted(session: Session, action: WorkflowRecord, person: Person) -> None:
+        found = session.get(Nonconformity, nc_id)
+        assert found is not None
+        app.engine.note(session, found, "add_action", person, {},
+                        f"corrective action {action.reference} added: {action.title}")  # fmt: skip
+
     return actions.new(
         app,
         actor,
@@ -86,6 +106,7 @@ def add_action(
             effectiveness_criteria=spec.effectiveness_criteria,
             effectiveness_check_date=spec.effectiveness_check_date,
         ),
+        after=noted,
     )
 
 

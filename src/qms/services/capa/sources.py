@@ -38,7 +38,7 @@ def finding_reference(session: Session, text: str) -> str:
     if not text or found is None:
         raise ValidationError(
             "reference",
-            "a nonconformity from an internal audit names its finding (clause 9.2.2 e, "
+            "a nonconformity from an internal audit names its finding (clause 9.2.2 f, "
             "10.2.2 a): give --reference 'audit_finding #N' (the finding's id)"
             + (f"; got {text!r}" if text else ""),
         )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from qms.models import ImprovementAction
+from qms.models import HistoryEntry, ImprovementAction
 from qms.workflow.guards.context import Guard, GuardContext, as_date, needs
 
 # What plan_action asks for when it plans a new corrective action.
@@ -52,15 +52,30 @@ def effectiveness_check_due(ctx: GuardContext) -> str | None:
 
 
 def _actions(ctx: GuardContext) -> list[ImprovementAction]:
-    """The nonconformity's actions, but the rejected ones (they were never taken)."""
-    return list(
-        ctx.db().scalars(
-            select(ImprovementAction)
-            .where(ImprovementAction.nonconformity_id == ctx.record.id)
-            .where(ImprovementAction.state != "rejected")
-            .order_by(ImprovementAction.id)
+    """The nonconformity's actions of this round (since its last re-analysis: those found
+    not effective before led to it), but the rejected ones (they were never taken)."""
+    session = ctx.db()
+    since = session.scalar(
+        select(func.max(HistoryEntry.at)).where(
+            HistoryEntry.record_kind == "nonconformity",
+            HistoryEntry.record_id == ctx.record.id,
+            HistoryEntry.trigger == "reanalyse",
         )
     )
+    query = (
+        select(ImprovementAction)
+        .where(ImprovementAction.nonconformity_id == ctx.record.id)
+        .where(ImprovementAction.state != "rejected")
+        .order_by(ImprovementAction.id)
+    )
+    if since is not None:
+        query = query.where(ImprovementAction.created_at >= since)
+    return list(session.scalars(query))
+
+
+def no_action_needed(ctx: GuardContext) -> bool:
+    """The analysis found that no corrective action is needed (clause 10.2.1 b, c)."""
+    return ctx.value("corrective_action_needed") is False
 
 
 def _listed(actions: list[ImprovementAction]) -> str:
@@ -79,6 +94,13 @@ def corrective_actions_planned(ctx: GuardContext) -> str | None:
     """plan_action: a new corrective action planned in full, with sensible dates, or one
     already on the register for this nonconformity (raised by its audit finding, added)."""
     given = [n for n in PLAN_INPUTS if ctx.asked(n) not in (None, "")]
+    if no_action_needed(ctx):
+        if given != ["action_plan"]:
+            return (
+                "the analysis found no corrective action needed: say why in action_plan, "
+                "and nothing else (clause 10.2.1 c); if one is needed, analyse it again"
+            )
+        return None
     if not given:
         if _actions(ctx):
             return None
@@ -105,6 +127,8 @@ def corrective_actions_planned(ctx: GuardContext) -> str | None:
 def corrective_actions_done(ctx: GuardContext) -> str | None:
     """implement: every corrective action of the nonconformity is done (clause 10.2.1 c)."""
     actions = _actions(ctx)
+    if not actions and no_action_needed(ctx):
+        return None
     if not actions:
         return "the nonconformity has no corrective action on the register (clause 10.2.1 c)"
     waiting = [a for a in actions if a.state not in DONE]
@@ -119,6 +143,8 @@ def corrective_actions_effective(ctx: GuardContext) -> str | None:
     if ctx.value("effectiveness_result") != "effective":
         return None
     actions = _actions(ctx)
+    if not actions and no_action_needed(ctx):
+        return None
     unchecked = [a for a in actions if a.state != "closed"]
     if unchecked:
         return (
@@ -129,6 +155,18 @@ def corrective_actions_effective(ctx: GuardContext) -> str | None:
         return (
             "none of its actions was found effective (clause 10.2.1 d): analyse the cause "
             "again and plan a new one"
+        )
+    return None
+
+
+def proposed_actions_settled(ctx: GuardContext) -> str | None:
+    """cancel: its proposed or approved actions are rejected first, so that the register
+    holds no action waiting for a nonconformity that no longer exists."""
+    waiting = [a for a in _actions(ctx) if a.state in ("proposed", "approved")]
+    if waiting:
+        return (
+            "reject its waiting actions first, with the reason (qms action fire ID reject): "
+            + _listed(waiting)
         )
     return None
 
@@ -154,4 +192,5 @@ CAPA_GUARDS: Mapping[str, Guard] = {
     "corrective_actions_done": corrective_actions_done,
     "corrective_actions_effective": corrective_actions_effective,
     "effectiveness_criteria_set": effectiveness_criteria_set,
+    "proposed_actions_settled": proposed_actions_settled,
 }
