@@ -14,7 +14,7 @@ from qms.bootstrap import Services
 from qms.errors import PermissionDenied, ValidationError
 from qms.models import Answer, ChecklistItem, InternalAudit, Person, Role, TeamMember
 from qms.services import shared
-from qms.services.audits.common import audit, commit, coordinator, holds_institution_role, note
+from qms.services.audits.common import audit, commit, coordinator, holds_institution_role
 from qms.services.audits.files import template_for
 from qms.services.audits.queries import checklist_items
 from qms.services.shared import one_of, text_for
@@ -40,7 +40,7 @@ def create(app: Services, actor: str, audit_id: int, copy_previous: bool = False
                 )
             )
         source = "the previous audit" if copy_previous else "the process template"
-        note(session, app.engine, record, "prepare_checklist", person, {"from": source})
+        app.engine.note(session, record, "prepare_checklist", person, {"from": source})
         commit(uow, record.reference)
         return len(questions)
 

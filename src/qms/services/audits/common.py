@@ -18,17 +18,14 @@ from qms.errors import ConfigError, ConflictError, NotFound, PermissionDenied, V
 from qms.models import (
     PROCESS_ROLES,
     AuditProgramme,
-    HistoryEntry,
     InternalAudit,
     Person,
     Process,
     Role,
     RoleAssignment,
     TeamMember,
-    WorkflowRecord,
 )
 from qms.services.shared import looked_up
-from qms.workflow.engine import WorkflowEngine
 from qms.workflow.permissions import ActorRoles
 
 
@@ -175,19 +172,6 @@ def check_not_retired(process: Process, day: date, field: str) -> None:
             f"{process.retired_on.isoformat()}: an audit on {day.isoformat()} would come "
             "after it (clause 9.2.2 a: the programme audits the processes in place)",
         )
-
-
-def note(
-    session: Session,
-    engine: WorkflowEngine,
-    record: WorkflowRecord,
-    event: str,
-    actor: Person,
-    inputs: dict[str, object],
-    comment: str = "",
-) -> HistoryEntry:
-    """Write an event that changes no state (a team change, an exception) to the trail."""
-    return engine.note(session, record, event, actor, dict(inputs), comment)
 
 
 def commit(uow: UnitOfWork, reference: str) -> None:

@@ -33,7 +33,6 @@ from qms.services.audits.common import (
     due_days,
     finding_types,
     holds_institution_role,
-    note,
     required,
 )
 from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
@@ -198,7 +197,7 @@ def _raise_nonconformity(
     finding.nonconformity_id, finding.action_id = nc.id, action.id
     finding.set_field("action_due_date", due)
     finding.set_field("action_reference", links["action_reference"])
-    note(session, app.engine, finding, "raise_nonconformity", person, links)
+    app.engine.note(session, finding, "raise_nonconformity", person, links)
 
 
 def _pilot(session: Session, process: Process, day: date) -> Person:

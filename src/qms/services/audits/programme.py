@@ -32,7 +32,6 @@ from qms.services.audits.common import (
     coordinator,
     cycle_bounds,
     holds_institution_role,
-    note,
     process_on,
     process_roles,
     programme_of,
@@ -65,7 +64,7 @@ def plan(app: Services, actor: str, cycle: int, replace: bool = False) -> AuditP
             )
             app.engine.start(session, programme, person)
         else:
-            note(session, app.engine, programme, "replan", person, {"cycle": cycle})
+            app.engine.note(session, programme, "replan", person, {"cycle": cycle})
         for entry in _propose(app, session, start, end):
             entry.programme_id = programme.id
             session.add(entry)

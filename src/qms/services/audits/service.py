@@ -29,7 +29,6 @@ from qms.services.audits.common import (
     check_not_retired,
     commit,
     coordinator,
-    note,
     process_on,
     programme_of,
 )
@@ -164,7 +163,7 @@ def edit(app: Services, actor: str, audit_id: int, details: Mapping[str, str]) -
             if name not in DETAILS:
                 raise ValidationError(name, f"not an audit detail ({', '.join(DETAILS)})")
             setattr(record, name, text_for(InternalAudit, name, value))
-        note(session, app.engine, record, "edit_plan", person, dict(details))
+        app.engine.note(session, record, "edit_plan", person, dict(details))
         commit(uow, record.reference)
         return record
 

@@ -19,7 +19,6 @@ from qms.services.audits.common import (
     conflict_message,
     coordinator,
     holds_institution_role,
-    note,
     process_roles,
     require_institution_role,
     team,
@@ -70,7 +69,7 @@ def add_member(
     inputs: dict[str, object] = {"auditor": handle, "role": role.value}
     if exception is not None:
         inputs["impartiality_exception"] = exception.id
-    note(session, app.engine, record, "assign_auditor", actor, inputs)
+    app.engine.note(session, record, "assign_auditor", actor, inputs)
     session.flush()
     return member
 
@@ -154,9 +153,8 @@ def approve_exception(
         )
         session.add(exception)
         session.flush()
-        note(
+        app.engine.note(
             session,
-            app.engine,
             record,
             "approve_impartiality_exception",
             manager,
