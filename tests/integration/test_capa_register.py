@@ -20,6 +20,7 @@ from qms.models import (
     ImprovementAction,
     Nonconformity,
     OutboxMessage,
+    Process,
 )
 from qms.services import duties, shared
 from qms.services.capa import actions, nonconformities, register, stats
@@ -502,3 +503,17 @@ def test_actions_are_added_by_who_plans_them_and_settled_before_a_cancel(app: Se
         nonconformities.fire(app, nc_id, "cancel", QM, cancel)
     _fire(app, added.id, "reject", PILOT, rejection_reason="The nonconformity was recorded twice")
     nonconformities.fire(app, nc_id, "cancel", QM, cancel)
+
+
+def test_a_process_retiring_next_month_takes_nonconformities_until_then(
+    app: Services, clock: FixedClock
+) -> None:
+    with app.database.unit_of_work() as uow:  # as a map loaded --as-of 2026-12-31 leaves it
+        uow.session.scalars(
+            select(Process).where(Process.code == "TRN-04")
+        ).one().retired_on = date(2026, 12, 31)
+        uow.commit()
+    nonconformities.new(app, PILOT, NC)
+    clock.advance(timedelta(days=36))  # 2026-12-31
+    with pytest.raises(ValidationError, match="process 'TRN-04' was retired on 2026-12-31"):
+        nonconformities.new(app, PILOT, NC)

@@ -37,12 +37,14 @@ def person(session: Session, handle: str, field: str = "person") -> Person:
     return found
 
 
-def process(session: Session, code: str, field: str = "process") -> Process:
+def process(session: Session, code: str, field: str = "process", on: date | None = None) -> Process:
+    """The process of that code, unless it is retired (on ``on``: one retiring later still
+    takes records until then; without a day, any retirement date refuses it)."""
     looked_up(field, code)
     found = session.scalar(select(Process).where(Process.code == code))
     if found is None:
         raise ValidationError(field, f"unknown process '{code}'")
-    if found.retired_on is not None:
+    if found.retired_on is not None and (on is None or found.retired_on <= on):
         raise ValidationError(field, f"process '{code}' was retired on {found.retired_on}")
     return found
 

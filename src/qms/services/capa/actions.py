@@ -50,7 +50,7 @@ def new(
         action = ImprovementAction(
             title=required_text("title", spec.title, (ImprovementAction, "title")),
             description=text_for(ImprovementAction, "description", spec.description),
-            process_id=shared.process(session, spec.process).id,
+            process_id=shared.process(session, spec.process, on=today).id,
             owner_id=shared.active_person(session, spec.owner, "owner", on=today).id,
             due_date=spec.due_date,
             kind=one_of("kind", spec.kind, ActionKind),

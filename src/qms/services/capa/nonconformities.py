@@ -46,7 +46,7 @@ def new(app: Services, actor: str, spec: NewNonconformity) -> Nonconformity:
         nc = Nonconformity(
             title=required_text("title", spec.title, (Nonconformity, "title")),
             description=text_for(Nonconformity, "description", spec.description),
-            process_id=shared.process(session, spec.process).id,
+            process_id=shared.process(session, spec.process, on=today).id,
             source=one_of("source", spec.source, NcSource),
             severity=one_of("severity", spec.severity or grades[-1], grades),
             detected_on=detected_on,
