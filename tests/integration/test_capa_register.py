@@ -444,7 +444,11 @@ def test_the_owner_does_not_change_who_judges_their_action_or_against_what(
         NewAction(title="Deadline", process="TRN-04", owner=PILOT, due_date=date(2026, 12, 20),
                   effectiveness_criteria="On time", effectiveness_check_date=date(2027, 1, 9)),
     )  # fmt: skip
-    for change in ({"owner": CONTRIBUTOR}, {"effectiveness_criteria": "Anything"}):
+    for change in (
+        {"owner": CONTRIBUTOR},
+        {"due_date": "2027-06-30"},
+        {"effectiveness_criteria": "Anything"},
+    ):
         with pytest.raises(PermissionDenied, match=r"they are its owner.*clause 5.3"):
             actions.edit(app, owned.id, PILOT, change)
     entry = actions.edit(app, owned.id, CORRESPONDENT, {"owner": CONTRIBUTOR})

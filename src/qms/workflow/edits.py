@@ -19,9 +19,9 @@ from qms.workflow.permissions import ActorRoles
 EDIT = "edit"
 
 # What the person a record names in a role its workflow keeps from some steps (not_by) may
-# not change themselves: who holds the role, and what their work is judged by.
+# not change themselves: who holds the role, when their work is due, what it is judged by.
 JUDGED_BY = {
-    "owner": ("owner", "effectiveness_criteria", "effectiveness_check_date"),
+    "owner": ("owner", "due_date", "effectiveness_criteria", "effectiveness_check_date"),
     "lead_auditor": ("lead_auditor", "scope", "criteria"),
 }
 
@@ -52,9 +52,9 @@ def check(
         raise PermissionDenied(
             f"{actor.name} ({actor.handle}) may not change {', '.join(kept)} of "
             f"{record.reference}: they are its {' and '.join(sorted(guarded))}, and a person "
-            "does not choose who judges their work or what it is judged by (segregation of "
-            "duties, the institution's rule under clause 5.3); the pilot or a correspondent "
-            "changes it"
+            "does not set who judges their work, when it is due or what it is judged by "
+            "(segregation of duties, the institution's rule under clause 5.3); the pilot or a "
+            "correspondent changes it"
         )
     if not editors & held:
         actor = roles.actor
