@@ -30,7 +30,7 @@ run: $(STAMP)
 	$(WITH_EXAMPLE) $(BIN)/qms demo
 
 ## make test: the suite (unit, SQLite and PostgreSQL integration, CLI end to end), but the
-## slow runs (the malformed-input corpus on PostgreSQL, 8 writers for seconds): make test-slow
+## slow runs (the malformed-input corpus on PostgreSQL, 8 writers, scheduler processes): make test-slow
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 

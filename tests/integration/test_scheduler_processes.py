@@ -75,6 +75,7 @@ def reminder_rows(database: Database) -> list[OutboxMessage]:
         )
 
 
+@pytest.mark.slow  # processes killed and restarted for half a minute: make test-slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_scheduler_killed_mid_dispatch_loses_nothing_when_restarted(
     database: Database, sink: SmtpSink, tmp_path: Path
@@ -111,6 +112,7 @@ def test_a_scheduler_killed_mid_dispatch_loses_nothing_when_restarted(
     assert len(duplicated) <= 1  # one message in hand at a time
 
 
+@pytest.mark.slow  # two scheduler processes for forty seconds: make test-slow
 @pytest.mark.parametrize("backend", POSTGRES_ONLY, indirect=True)
 def test_two_schedulers_on_one_postgresql_database_send_each_reminder_once(
     database: Database, sink: SmtpSink, tmp_path: Path
