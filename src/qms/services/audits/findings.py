@@ -16,7 +16,6 @@ from qms.models import (
     Answer,
     AuditFinding,
     ChecklistItem,
-    ImprovementAction,
     InternalAudit,
     Nonconformity,
     Person,
@@ -25,7 +24,7 @@ from qms.models import (
     RoleAssignment,
     TeamMember,
 )
-from qms.models.text import FREE_TEXT, column_length
+from qms.models.text import FREE_TEXT
 from qms.services import shared
 from qms.services.audits.common import (
     audit,
@@ -35,7 +34,8 @@ from qms.services.audits.common import (
     holds_institution_role,
     required,
 )
-from qms.services.capa.vocabulary import ActionKind, NcSource, Origin, Priority
+from qms.services.capa import register
+from qms.services.capa.vocabulary import NcSource
 from qms.services.shared import checked_text, text_for
 
 EFFECTIVENESS_DELAY = timedelta(days=30)
@@ -171,21 +171,16 @@ def _raise_nonconformity(
         data={"reference": finding.reference},
     )
     app.engine.start(session, nc, person, f"raised by {finding.reference}")
-    action = ImprovementAction(
-        title=f"Corrective action: {finding.title}"[: column_length(ImprovementAction, "title")],
+    action = register.corrective_action(
+        app,
+        nc,
+        title=f"Corrective action: {finding.title}",
         description=f"Correct the cause of {finding.grade} nonconformity #{nc.id} found by "
         f"{finding.reference} ({record.reference}). Criterion: {finding.criterion}",
-        process_id=record.process_id,
         owner_id=_pilot(session, record.process, today).id,
         due_date=due,
-        kind=ActionKind.CORRECTIVE,
-        priority=Priority.HIGH if finding.grade == app.settings.severities[0] else Priority.NORMAL,
-        origin=Origin.NONCONFORMITY,
-        origin_ref=str(nc.id),
-        nonconformity_id=nc.id,
-        effectiveness_criteria=f"No recurrence at the follow-up of {record.reference}",
-        effectiveness_check_date=due + EFFECTIVENESS_DELAY,
-        data={},
+        criteria=f"No recurrence at the follow-up of {record.reference}",
+        check_date=due + EFFECTIVENESS_DELAY,
     )
     app.engine.start(session, action, person, f"raised by {finding.reference}")
     links = {

@@ -39,27 +39,52 @@ class NewCorrectiveAction:
     priority: str | None = None  # default: high for the most severe grade, else normal
 
 
+def corrective_action(
+    app: Services,
+    nc: Nonconformity,
+    *,
+    title: str,
+    description: str,
+    owner_id: int,
+    due_date: date,
+    criteria: str,
+    check_date: date,
+) -> ImprovementAction:
+    """A corrective action of ``nc``, not started yet: on its process, linked to it, high
+    priority for the most severe grade (its plan, or the audit finding that raised it)."""
+    return ImprovementAction(
+        title=title[: column_length(ImprovementAction, "title")],
+        description=description,
+        kind=ActionKind.CORRECTIVE,
+        process_id=nc.process_id,
+        owner_id=owner_id,
+        due_date=due_date,
+        priority=priority_for(app, nc),
+        origin=Origin.NONCONFORMITY,
+        origin_ref=str(nc.id),
+        nonconformity_id=nc.id,
+        effectiveness_criteria=criteria,
+        effectiveness_check_date=check_date,
+        data={},
+    )
+
+
 def plan_from(app: Services, session: Session, nc: Nonconformity, entry: HistoryEntry) -> None:
     """The corrective action that ``plan_action``'s inputs describe, started at once (its
     inputs were checked by the transition's guard)."""
     given = entry.inputs
     plan = str(given["action_plan"]).strip()
-    action = ImprovementAction(
-        title=plan.splitlines()[0][: column_length(ImprovementAction, "title")],
+    action = corrective_action(
+        app,
+        nc,
+        title=plan.splitlines()[0],
         description=plan,
-        kind=ActionKind.CORRECTIVE,
-        process_id=nc.process_id,
         owner_id=shared.active_person(
             session, str(given["action_owner"]), "action_owner", on=app.engine.today()
         ).id,
         due_date=date.fromisoformat(str(given["action_due_date"])),
-        priority=_priority(app, nc),
-        origin=Origin.NONCONFORMITY,
-        origin_ref=str(nc.id),
-        nonconformity_id=nc.id,
-        effectiveness_criteria=str(given["effectiveness_criteria"]),
-        effectiveness_check_date=date.fromisoformat(str(given["effectiveness_check_date"])),
-        data={},
+        criteria=str(given["effectiveness_criteria"]),
+        check_date=date.fromisoformat(str(given["effectiveness_check_date"])),
     )
     actor = shared.person(session, entry.actor, "actor")
     app.engine.start(session, action, actor, f"planned on {nc.reference} (clause 10.2.1 c)")
@@ -82,7 +107,7 @@ def add_action(
                 f"{' or '.join(sorted(PLANNERS))} of process {process} (who plans its "
                 "corrective actions, clause 10.2.1 c)"
             )
-        priority = spec.priority or _priority(app, nc)
+        priority = spec.priority or priority_for(app, nc)
 
     def noted(session: Session, action: WorkflowRecord, person: Person) -> None:
         found = session.get(Nonconformity, nc_id)
@@ -120,5 +145,5 @@ def actions_of(session: Session, nc_id: int) -> list[ImprovementAction]:
     )
 
 
-def _priority(app: Services, nc: Nonconformity) -> str:
+def priority_for(app: Services, nc: Nonconformity) -> str:
     return Priority.HIGH if nc.severity == app.settings.severities[0] else Priority.NORMAL
