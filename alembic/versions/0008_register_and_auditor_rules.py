@@ -133,6 +133,11 @@ class _ActionWriter:
         self.person = sa.Table("person", meta, autoload_with=connection)
         self.version = sa.Table("workflow_version", meta, autoload_with=connection)
         self._defn: _Version | None = None
+        # The plans carried over by an earlier run (read once: one query, not one per plan).
+        found = connection.execute(
+            sa.select(self.action.c.data).where(self.action.c.origin == "nonconformity")
+        ).scalars()
+        self.carried = {(d or {}).get("carried_over_from") for d in found} - {None}
 
     def carry_over(self, nc_id: int, chain: list[sa.Row[Any]], index: int) -> None:
         plan = chain[index]
@@ -185,11 +190,7 @@ class _ActionWriter:
         self._trail(action_id, plan, state, {**created, **extra}, defn, nc_id)
 
     def _carried(self, plan_row: int) -> bool:
-        data = self.action.c.data
-        rows = self.connection.execute(
-            sa.select(data).where(self.action.c.origin == "nonconformity")
-        ).scalars()
-        return any((d or {}).get("carried_over_from") == plan_row for d in rows)
+        return plan_row in self.carried
 
     def _linked_before(self, nc_id: int, planned_at: datetime) -> bool:
         created = self.connection.execute(
