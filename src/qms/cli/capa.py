@@ -75,6 +75,12 @@ def list_command(
     return click.command("list", help=help_text)(command)
 
 
+EXPECT_VERSION = click.option(
+    "--expect-version",
+    type=int,
+    help="Refuse if the record changed since you looked at this version.",
+)
+
 fire_options = [
     click.argument("record_id", type=int),
     click.argument("trigger"),
@@ -87,11 +93,7 @@ fire_options = [
         help="A value the step asks for (repeatable).",
     ),
     click.option("--comment", default="", help="A comment kept in the trail."),
-    click.option(
-        "--expect-version",
-        type=int,
-        help="Refuse if the record changed since you looked at this version.",
-    ),
+    EXPECT_VERSION,
 ]
 
 
@@ -153,11 +155,7 @@ def edit_command(kind: str, service: str, help_text: str) -> click.Command:
         help="A field to change (repeatable); people by handle, dates as YYYY-MM-DD.",
     )
     @click.option("--comment", default="", help="Why, kept in the trail.")
-    @click.option(
-        "--expect-version",
-        type=int,
-        help="Refuse if the record changed since you looked at this version.",
-    )
+    @EXPECT_VERSION
     @pass_app
     def run(
         app: App,

@@ -15,17 +15,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.errors import ConflictError, ValidationError
+from qms.errors import ValidationError
 from qms.models import HistoryEntry, WorkflowRecord
 from qms.models.text import FREE_TEXT
 from qms.services import shared
 from qms.workflow import edits
+from qms.workflow.engine import expect_version
 from qms.workflow.permissions import ActorRoles
 
 # A field a workflow names by the person it holds, and the column that keeps their id.
 PERSON_FIELDS = {"owner": "owner_id", "detected_by": "detected_by_id"}
 
-Check = Callable[[WorkflowRecord, dict[str, Any], date], None]
+Check = Callable[[Session, WorkflowRecord, dict[str, Any], date], None]
 
 
 def edit(
@@ -44,16 +45,12 @@ def edit(
     with app.database.unit_of_work() as uow:
         session = uow.session
         record = shared.record(session, kind, record_id)
-        if expected_version is not None and record.version != expected_version:
-            raise ConflictError(
-                f"{record.reference} was changed by someone else (version {record.version}, "
-                f"you saw {expected_version}); reload it"
-            )
+        expect_version(record, expected_version)
         roles = ActorRoles.for_handle(session, actor, app.engine.today())
         edits.check(app.engine.definition(session, record), record, roles, list(changes))
         values = _typed(session, record, changes, app.engine.today())
         if check is not None:
-            check(record, values, app.engine.today())
+            check(session, record, values, app.engine.today())
         different = edits.changed(record, values)
         if not different:
             raise ValidationError(

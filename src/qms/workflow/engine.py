@@ -112,11 +112,7 @@ class WorkflowEngine:
         expected_version: int | None = None,
     ) -> HistoryEntry:
         """Fire ``trigger`` on ``record`` as ``actor`` (a person, or their roles already loaded)."""
-        if expected_version is not None and record.version != expected_version:
-            raise ConflictError(
-                f"{record.reference} was changed by someone else (version "
-                f"{record.version}, you saw {expected_version}); reload it"
-            )
+        expect_version(record, expected_version)
         defn = self.definition(session, record)
         transition = self._transition(defn, record, trigger)
         today = self.today()
@@ -319,6 +315,15 @@ class WorkflowEngine:
             },
         )
         return entry
+
+
+def expect_version(record: WorkflowRecord, expected: int | None) -> None:
+    """The optimistic lock: refuse when the record moved on since the person looked at it."""
+    if expected is not None and record.version != expected:
+        raise ConflictError(
+            f"{record.reference} was changed by someone else (version {record.version}, "
+            f"you saw {expected}); reload it"
+        )
 
 
 _OUTBOX_INSERT = insert(cast(Table, OutboxMessage.__table__))

@@ -119,7 +119,9 @@ def edit(
     )
 
 
-def _check_edit(record: WorkflowRecord, values: dict[str, Any], today: date) -> None:
+def _check_edit(
+    session: Session, record: WorkflowRecord, values: dict[str, Any], today: date
+) -> None:
     assert isinstance(record, ImprovementAction)
     if "title" in values and not values["title"]:
         raise ValidationError("title", "the title cannot be empty")

@@ -138,14 +138,15 @@ def edit(
 ) -> HistoryEntry:
     """Change what the nonconformity's state lets change (``qms nc edit``); one trail row."""
 
-    def check(record: WorkflowRecord, values: dict[str, Any], today: date) -> None:
+    def check(
+        session: Session, record: WorkflowRecord, values: dict[str, Any], today: date
+    ) -> None:
         assert isinstance(record, Nonconformity)
         if "title" in values and not values["title"]:
             raise ValidationError("title", "the title cannot be empty")
         if "severity" in values:
             one_of("severity", values["severity"], app.settings.severities)
-        if "reference" in values:
-            with app.database.reading() as session:
-                values["reference"] = sources.reference(session, record.source, values["reference"])
+        if "reference" in values:  # in the edit's own transaction
+            values["reference"] = sources.reference(session, record.source, values["reference"])
 
     return editing.edit(app, KIND, record_id, actor, changes, comment, expected_version, check)
