@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     timezone: str = Field(
         "Europe/Paris", description="Time zone of the institution: dates are shown in it."
     )
+    date_format: str = Field(
+        "%-d %b %Y",
+        description="How reports and e-mails write a date (strftime codes; the default "
+        'reads "1 Dec 2026"); times follow it as HH:MM in the institution\'s time zone.',
+    )
     workflows_dir: Path = Field(
         Path("workflows"), description="Folder of the process map and workflow definitions."
     )
@@ -200,6 +205,19 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
             ) from exc
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _usable_date_format(cls, value: str) -> str:
+        import datetime as dt
+
+        try:
+            written = dt.date(2026, 12, 1).strftime(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a strftime format: {exc}") from exc
+        if not any(c.isdigit() for c in written):
+            raise ValueError(f"{value!r} writes no day or year: use e.g. %-d %b %Y or %d/%m/%Y")
         return value
 
     @field_validator("database_url")

@@ -22,14 +22,20 @@ from jinja2 import (
 )
 
 from qms.errors import QmsError
+from qms.reporting import words
 
 
 class ReportError(QmsError):
     """A report could not be rendered (missing template, PDF engine failure)."""
 
 
+DEFAULT_DATE_FORMAT = "%-d %b %Y"
+
+
 @cache
-def environment(reports_dir: Path, timezone: str = "UTC") -> Environment:
+def environment(
+    reports_dir: Path, timezone: str = "UTC", date_format: str = DEFAULT_DATE_FORMAT
+) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(reports_dir)),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"]),
@@ -40,7 +46,12 @@ def environment(reports_dir: Path, timezone: str = "UTC") -> Environment:
     )
     zone = ZoneInfo(timezone)
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": _local(value, zone, fmt)
-    env.filters["day"] = lambda value: value.isoformat() if isinstance(value, date) else "—"
+    env.filters["when"] = lambda value: _local(value, zone, f"{date_format} %H:%M")
+    env.filters["day"] = lambda value: _day(value, date_format)
+    env.filters["iso"] = lambda value: value.isoformat() if isinstance(value, date) else "—"
+    env.filters["plural"] = words.plural
+    env.filters["whole"] = words.whole
+    env.filters["number"] = words.number
     return env
 
 
@@ -48,10 +59,29 @@ def _local(value: datetime | None, zone: ZoneInfo, fmt: str) -> str:
     return "—" if value is None else value.astimezone(zone).strftime(fmt)
 
 
-def render(reports_dir: Path, template: str, context: dict[str, Any], timezone: str = "UTC") -> str:
+def _day(value: date | datetime | str | None, date_format: str) -> str:
+    """A date in the institution's format; an ISO string (from a record's data) is read first."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return str(value) or "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.strftime(date_format) if isinstance(value, date) else "—"
+
+
+def render(
+    reports_dir: Path,
+    template: str,
+    context: dict[str, Any],
+    timezone: str = "UTC",
+    date_format: str = DEFAULT_DATE_FORMAT,
+) -> str:
     """Render ``template`` (a path under reports/) with ``context``."""
     try:
-        return environment(Path(reports_dir), timezone).get_template(template).render(context)
+        env = environment(Path(reports_dir), timezone, date_format)
+        return env.get_template(template).render(context)
     except TemplateNotFound as exc:
         raise ReportError(f"template {template!r} not found under {reports_dir}") from exc
 

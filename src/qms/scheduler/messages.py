@@ -101,8 +101,9 @@ class Composer:
         full = {"institution": self.institution, "base_url": self.settings.base_url, **context}
         folder, zone = self.settings.reports_dir, self.settings.timezone
         try:
-            text = render(folder, f"email/{name}.txt", full, zone)
-            html = render(folder, f"email/{name}.html", full, zone)
+            day = self.settings.date_format
+            text = render(folder, f"email/{name}.txt", full, zone, day)
+            html = render(folder, f"email/{name}.html", full, zone, day)
         except Exception as exc:  # a template mistake: keep the row, tell the operator
             raise Undeliverable(f"template email/{name}: {type(exc).__name__}: {exc}") from exc
         return text, html
