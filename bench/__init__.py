@@ -79,6 +79,7 @@ class Result:
     measured_rate: float
     target: float
     notes: tuple[str, ...] = field(default=())
+    checks: tuple[tuple[str, bool], ...] = field(default=())  # other targets: what, met
 
     @property
     def ratio(self) -> float:
@@ -91,16 +92,20 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.ratio >= self.target
+        return self.ratio >= self.target and all(met for _, met in self.checks)
 
     def lines(self) -> list[str]:
         width = max(len(self.baseline), len(self.measured))
-        verdict = "PASS" if self.passed else "BELOW TARGET"
         return [
             f"== {self.name}: {self.title}",
             f"   baseline  {self.baseline:<{width}}  {self.baseline_rate:>10,.0f} {self.unit}/s",
             f"   measured  {self.measured:<{width}}  {self.measured_rate:>10,.0f} {self.unit}/s",
-            f"   ratio     {self.ratio:.2f}x   target >= {self.target:.2f}x   {verdict}",
+            f"   ratio     {self.ratio:.2f}x   target >= {self.target:.2f}x   "
+            f"{'PASS' if self.ratio >= self.target else 'BELOW TARGET'}",
+            *(
+                f"   target    {what}   {'PASS' if met else 'BELOW TARGET'}"
+                for what, met in self.checks
+            ),
             f"   cost      {self.extra_us:+,.1f} µs per {self.unit.removesuffix('s')} "
             "over the baseline",
             *(f"   note      {note}" for note in self.notes),

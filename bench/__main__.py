@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from bench import QUICK, Databases, Result, Sizes, Unavailable, application
+from bench.review_pdf import print_pdf_profile
 from bench.workflow_bench import BENCHMARKS, Case, cases
 
 PROFILE_LINES = 12
@@ -63,6 +64,8 @@ def run_case(case: Case, databases: Databases, sizes: Sizes, profile: bool) -> s
         print("\n".join(result.lines()))
         if profile:
             print_profile(measured, profile_size(case, sizes), app.database.engine)
+            if case.benchmark == "review_pack":
+                print_pdf_profile(app)
         print()
         return verdict(result)
     finally:
@@ -70,7 +73,7 @@ def run_case(case: Case, databases: Databases, sizes: Sizes, profile: bool) -> s
 
 
 def profile_size(case: Case, sizes: Sizes) -> int:
-    sizes_of = {"fire": sizes.fires_per_round, "writers": sizes.writer_fires}
+    sizes_of = {"fire": sizes.fires_per_round, "writers": sizes.writer_fires, "review_pack": 1}
     return sizes_of.get(case.benchmark, sizes.loaded_records)
 
 
