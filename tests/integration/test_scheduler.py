@@ -114,8 +114,12 @@ def test_reminders_arrive_by_smtp_with_text_html_link_and_stable_message_id(
     message = reminders[0]
     assert message["To"] == "olivier.faure@valbrune.example"
     assert str(message["Subject"]).endswith(
-        f"Due in 7 days: Improvement action due — improvement_action #{action_id}"
-    )
+        f"Due in 7 days: Improvement action due — Improvement action #{action_id} Action 0"
+    )  # the record as its reader cites it, not its kind's code
+    assert "improvement_action" not in str(message["Subject"])
+    assert f"Improvement action #{action_id} — Action 0" in text_of(message)
+    assert message["X-QMS-Reference"] == f"improvement_action #{action_id}"  # an identifier
+    assert "Where it stands: In progress." in text_of(message)  # the state's label
     link = f"https://qms.valbrune.example/records/improvement_action/{action_id}"
     assert link in text_of(message) and f'href="{link}"' in html_of(message)
     row = next(r for r in outbox_rows(example, outbox.REMINDER))
@@ -194,7 +198,7 @@ def test_a_daily_digest_groups_the_days_reminders_into_one_email(example: Databa
     scheduler.tick()
     (digest,) = [m for m in transport.take() if "reminders of" in str(m["Subject"])]
     assert digest["To"] == "sophie.roux@valbrune.example"
-    assert str(digest["Subject"]).endswith(f"Your reminders of {START.isoformat()} (4)")
+    assert str(digest["Subject"]).endswith(f"Your reminders of {START:%-d %b %Y} (4)")
     assert text_of(digest).count("Improvement action due") == 4
     items = outbox_rows(example, outbox.DIGEST_ITEM)
     assert len(items) == 4 and {r.status for r in items} == {OutboxStatus.SENT}
@@ -224,11 +228,13 @@ def test_pilots_get_a_monthly_dashboard_and_directors_the_review_pack(example: D
     transport = RecordingTransport()
     scheduler_for(example, clock, transport).tick()
     sent = transport.take()
-    boards = [m for m in sent if "Process dashboard, 2026-02" in str(m["Subject"])]
+    boards = [m for m in sent if "Process dashboard, February 2026" in str(m["Subject"])]
     pilots = {str(m["To"]) for m in boards}
     assert "thomas.brunet@valbrune.example" in pilots and len(boards) == len(pilots)
     brunet = next(m for m in boards if m["To"] == "thomas.brunet@valbrune.example")
     assert "Actions: 2 open, 2 overdue" in text_of(brunet)
+    assert "Improvement action #1 Action 0 (In progress): due" in text_of(brunet)
+    assert "10 days late" in text_of(brunet)
     packs = [m for m in sent if "Management review on" in str(m["Subject"])]
     assert sorted(str(m["To"]) for m in packs) == [
         "helene.marchal@valbrune.example",

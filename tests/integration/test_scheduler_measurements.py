@@ -59,7 +59,7 @@ def test_missing_value_reminds_the_owner_then_copies_the_pilot(example: Database
         (
             owner,
             "",
-            "[Valbrune School of Engineering] Value of TRN-04-GRADES for 2026-10 is 1 days late",
+            "[Valbrune School of Engineering] Value of TRN-04-GRADES for 2026-10 is 1 day late",
         )
     ]
     assert [(to, cc) for to, cc, _ in seen[date(2026, 12, 8)]] == [(owner, "")]

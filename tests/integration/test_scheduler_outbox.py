@@ -135,11 +135,13 @@ def test_no_row_waits_unseen_unknown_topics_fail_naming_them(example: Database) 
     transport = RecordingTransport()
     report = scheduler_for(example, clock, transport).dispatch()
     sent = {str(m["Subject"]).split("] ")[1]: m["To"] for m in transport.take()}
-    assert sent == {
-        "Trail seal #9": "thomas.brunet@valbrune.example",
-        "Audit report of STE-02": "olivier.faure@valbrune.example",
-    }
+    assert sent == {"Trail seal #9": "thomas.brunet@valbrune.example"}
     by_key = {r.dedupe_key: r for r in rows(example)}
+    no_pdf = by_key["audit_report:3:revision:1"]  # it says its PDF is attached: not without it
+    assert no_pdf.status == OutboxStatus.FAILED
+    assert no_pdf.last_error == (
+        "email.audit_report: the payload names no report revision, so no PDF to attach"
+    )
     unknown = by_key["slipped:1"]
     assert unknown.status == OutboxStatus.FAILED
     assert unknown.last_error.startswith("no dispatcher handles topic 'audit.slipped'")

@@ -197,11 +197,19 @@ def render(
         raise click.UsageError("give --html FILE, --pdf FILE or both")
     with app.ready_database().reading() as session:
         stored = None if draft else audits_report.stored(session, audit_id, revision)
-        if stored is not None:
+        if stored is not None:  # an issued revision: the bytes frozen when it was issued
             text, document, label = stored.html, stored.pdf, f"revision {stored.revision}"
+            if content_hash(document) != stored.pdf_sha256:
+                raise click.ClickException(
+                    f"the stored PDF of revision {stored.revision} does not match its "
+                    f"sha256 {stored.pdf_sha256}: the stored report was altered"
+                )
         else:
-            text = audits_report.html(app.services, session, audit(session, audit_id), None)
-            document = audits_report.pdf(app.services, text) if pdf_path else b""
+            record = audit(session, audit_id)
+            if pdf_path:
+                text, document = audits_report.document(app.services, session, record, None)
+            else:
+                text, document = audits_report.html(app.services, session, record, None), b""
             label = "draft"
     if html_path:
         Path(html_path).write_text(text, encoding="utf-8")

@@ -195,7 +195,8 @@ def words_for(session: Session, registry: Registry) -> Words:
     States come from the current version of each workflow file; a state an older version
     had and the current one dropped still reads as its code made readable.
     """
-    people = dict(session.execute(select(Person.handle, Person.name)).tuples())
+    rows = session.execute(select(Person.handle, Person.name)).all()
+    people = {row.handle: row.name for row in rows}  # dict(result) would read it as a mapping
     kinds: dict[str, str] = {}
     states: dict[tuple[str, str], str] = {}
     for name in registry.names:

@@ -15,13 +15,22 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from qms.models import ImprovementAction, ManagementReview, Nonconformity, Process
+from qms.reporting.words import Words
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK, NC_OPEN_WORK
 
 Link = Callable[[str, int], str]
 
 
+def month_name(month: str) -> str:
+    """ "2026-02" as "February 2026"; anything else as given."""
+    try:
+        return date.fromisoformat(f"{month}-01").strftime("%B %Y")
+    except ValueError:
+        return month
+
+
 def for_processes(
-    session: Session, process_ids: Iterable[int], today: date, link: Link
+    session: Session, process_ids: Iterable[int], today: date, link: Link, words: Words
 ) -> list[dict[str, Any]]:
     boards = []
     for process in session.scalars(
@@ -31,15 +40,17 @@ def for_processes(
             {
                 "code": process.code,
                 "name": process.name,
-                "actions": _actions(session, process.id, today, link),
-                "nonconformities": _nonconformities(session, process.id, today, link),
-                "indicators": indicators(session, process.id),
+                "actions": _actions(session, process.id, today, link, words),
+                "nonconformities": _nonconformities(session, process.id, today, link, words),
+                "indicators": indicators(session, process.id, words),
             }
         )
     return boards
 
 
-def _actions(session: Session, process_id: int, today: date, link: Link) -> dict[str, Any]:
+def _actions(
+    session: Session, process_id: int, today: date, link: Link, words: Words
+) -> dict[str, Any]:
     model = ImprovementAction
     open_ = model.process_id == process_id, model.state.in_(ACTION_OPEN_WORK)
     late = session.scalars(
@@ -47,11 +58,13 @@ def _actions(session: Session, process_id: int, today: date, link: Link) -> dict
     ).all()
     return {
         "open": session.scalar(select(func.count()).select_from(model).where(*open_)) or 0,
-        "overdue": [_late(a.id, a.title, a.due_date, today, link, model.record_kind) for a in late],
+        "overdue": [_late(a, a.due_date, today, link, words) for a in late],
     }
 
 
-def _nonconformities(session: Session, process_id: int, today: date, link: Link) -> dict[str, Any]:
+def _nonconformities(
+    session: Session, process_id: int, today: date, link: Link, words: Words
+) -> dict[str, Any]:
     model = Nonconformity
     open_ = model.process_id == process_id, model.state.in_(NC_OPEN_WORK)
     late = session.scalars(
@@ -61,25 +74,29 @@ def _nonconformities(session: Session, process_id: int, today: date, link: Link)
     ).all()
     return {
         "open": session.scalar(select(func.count()).select_from(model).where(*open_)) or 0,
-        "overdue": [
-            _late(n.id, n.title, n.action_due_date, today, link, model.record_kind) for n in late
-        ],
+        "overdue": [_late(n, n.action_due_date, today, link, words) for n in late],
     }
 
 
 def _late(
-    record_id: int, title: str, due: date | None, today: date, link: Link, kind: str
+    record: ImprovementAction | Nonconformity,
+    due: date | None,
+    today: date,
+    link: Link,
+    words: Words,
 ) -> dict[str, Any]:
+    kind = record.record_kind
     return {
-        "reference": f"{kind} #{record_id}",
-        "title": title,
+        "reference": words.ref(kind, record.id),
+        "title": record.title,
+        "state": words.state(kind, record.state),
         "due": due,
         "days_late": (today - due).days if due else 0,
-        "link": link(kind, record_id),
+        "link": link(kind, record.id),
     }
 
 
-def indicators(session: Session, process_id: int) -> list[dict[str, Any]]:
+def indicators(session: Session, process_id: int, words: Words) -> list[dict[str, Any]]:
     """Each indicator of the process with its latest value against target; [] without them."""
     try:
         from qms.models.indicators import Indicator, Measurement
@@ -106,14 +123,16 @@ def indicators(session: Session, process_id: int) -> list[dict[str, Any]]:
                 "target": indicator.target,
                 "period": latest.period if latest else "",
                 "value": latest.value if latest else None,
-                "status": str(status(indicator, latest.value)) if latest else "no measurement",
+                "status": words.term("status", str(status(indicator, latest.value)))
+                if latest
+                else "No measurement",
             }
         )
     return rows
 
 
 def review_summary(
-    session: Session, review_id: int, today: date, link: Link
+    session: Session, review_id: int, today: date, link: Link, words: Words
 ) -> dict[str, Any] | None:
     """A management review and the 9.3.2 inputs the engine can count on its own."""
     review = session.get(ManagementReview, review_id)
@@ -126,7 +145,8 @@ def review_summary(
         return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     return {
-        "reference": f"management_review #{review.id}",
+        "key": review.reference,  # the X-QMS-Reference header: an identifier, not text
+        "reference": words.ref(review.record_kind, review.id),
         "title": review.title,
         "state": review.state,
         "planned_on": review.planned_on,

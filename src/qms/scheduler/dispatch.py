@@ -39,7 +39,8 @@ from qms.models import OutboxMessage, OutboxStatus
 from qms.models.scheduler import AttemptOutcome, OutboxAttempt
 from qms.notify.email import DeliveryError, Transport, compose
 from qms.scheduler import outbox
-from qms.scheduler.messages import Claimed, Composed, Composer, Skip, Undeliverable, _SkipAll
+from qms.scheduler.failures import Skip, Undeliverable
+from qms.scheduler.messages import Claimed, Composed, Composer, _SkipAll
 
 log = logging.getLogger("qms.scheduler")
 

@@ -16,20 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qms.config import Settings
-from qms.errors import QmsError
-from qms.models import Organisation, OutboxMessage, OutboxStatus, Person
+from qms.models import (
+    Organisation,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+)
 from qms.notify.email import Attachment, Letter
 from qms.reporting.render import render
+from qms.reporting.words import Words, plural, words_for
 from qms.scheduler import breaches, dashboard, outbox
+from qms.scheduler.attachments import AUDIT_REPORT, report_pdf
+from qms.scheduler.failures import Skip, Undeliverable
 from qms.scheduler.rules import Reminders, models_by_kind
-
-
-class Skip(QmsError):
-    """Nothing to send for this row (the record was closed, the person left...)."""
-
-
-class Undeliverable(QmsError):
-    """The row cannot become an e-mail (no recipient, a template error): kept as failed."""
+from qms.workflow.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -72,12 +72,27 @@ PackRenderer = Callable[[int], str]
 
 class Composer:
     def __init__(
-        self, settings: Settings, reminders: Reminders, pack: PackRenderer | None = None
+        self,
+        settings: Settings,
+        reminders: Reminders,
+        pack: PackRenderer | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.settings = settings
         self.reminders = reminders
         self.institution = "qms"
         self.pack = pack  # renders a management review's pack as HTML, when reviews exist
+        self._registry = registry
+
+    @property
+    def registry(self) -> Registry:
+        """The workflow files, read once: their labels name kinds and states in letters."""
+        if self._registry is None:
+            self._registry = Registry.from_folder(self.settings.workflows_dir)
+        return self._registry
+
+    def words(self, session: Session) -> Words:
+        return words_for(session, self.registry)
 
     def compose(self, session: Session, row: Claimed, today: date) -> Composed:
         if row.topic == outbox.REMINDER:
@@ -121,7 +136,7 @@ class Composer:
     # --- reminders and digests ------------------------------------------------------------
 
     def reminder_item(
-        self, session: Session, payload: dict[str, Any], today: date
+        self, session: Session, payload: dict[str, Any], today: date, words: Words
     ) -> dict[str, Any]:
         """What one reminder says, checked against the record as it is now."""
         rule = self.reminders.rule(payload["rule"])
@@ -139,11 +154,13 @@ class Composer:
         deadline = date.fromisoformat(payload["deadline"])
         if stored is None or rule.deadline(stored) != deadline:
             raise Skip(f"{reference}: the {rule.date_field} changed since it was planned")
+        kind = payload["record_kind"]
         return {
             "label": rule.label,
-            "reference": reference,
+            "key": reference,  # the X-QMS-Reference header: an identifier, not text
+            "reference": words.ref(kind, payload["record_id"]),
             "title": getattr(record, "title", "") or "",
-            "state": state or "",
+            "state": words.state(kind, state),
             "deadline": deadline,
             "days_late": (today - deadline).days,
             "as": payload.get("as", ""),
@@ -152,18 +169,20 @@ class Composer:
 
     def _reminder(self, session: Session, row: Claimed, today: date) -> Letter:
         person = self._person(session, row.payload.get("handle"), today)
-        item = self.reminder_item(session, row.payload, today)
+        item = self.reminder_item(session, row.payload, today, self.words(session))
         text, html = self.render("reminder", {"person": person.name, "item": item})
         when = _when(item["days_late"])
-        subject = f"[{self.institution}] {when}: {item['label']} — {item['reference']}"
-        return Letter((person.email,), subject, text, html, row.key, item["reference"])
+        about = f"{item['reference']} {item['title']}".strip()
+        subject = f"[{self.institution}] {when}: {item['label']} — {about}"
+        return Letter((person.email,), subject, text, html, row.key, item["key"])
 
     def _digest(self, session: Session, row: Claimed, today: date) -> Composed:
         person = self._person(session, row.recipient, today)
         items, done, skipped = [], [], []
+        words = self.words(session)
         for waiting in _digest_items(session, row):
             try:
-                items.append(self.reminder_item(session, waiting.payload, today))
+                items.append(self.reminder_item(session, waiting.payload, today, words))
                 done.append(waiting.id)
             except Skip as why:
                 skipped.append((waiting.id, str(why)))
@@ -171,7 +190,8 @@ class Composer:
             raise _SkipAll("no reminder left for this digest", tuple(skipped))
         items.sort(key=lambda i: (-i["days_late"], i["deadline"], i["reference"]))
         text, html = self.render("digest", {"person": person.name, "items": items, "day": today})
-        subject = f"[{self.institution}] Your reminders of {today.isoformat()} ({len(items)})"
+        day = today.strftime(self.settings.date_format)
+        subject = f"[{self.institution}] Your reminders of {day} ({len(items)})"
         letter = Letter((person.email,), subject, text, html, row.key)
         return Composed(letter, tuple(done), tuple(skipped))
 
@@ -180,20 +200,24 @@ class Composer:
     def _dashboard(self, session: Session, row: Claimed, today: date) -> Letter:
         person = self._person(session, row.payload.get("handle"), today)
         boards = dashboard.for_processes(
-            session, row.payload.get("process_ids", []), today, self.link
+            session, row.payload.get("process_ids", []), today, self.link, self.words(session)
         )
-        context = {"person": person.name, "month": row.payload["month"], "boards": boards}
+        month = dashboard.month_name(row.payload["month"])
+        context = {"person": person.name, "month": month, "boards": boards}
         text, html = self.render("dashboard", context)
-        subject = f"[{self.institution}] Process dashboard, {row.payload['month']}"
+        subject = f"[{self.institution}] Process dashboard, {month}"
         return Letter((person.email,), subject, text, html, row.key)
 
     def _review_pack(self, session: Session, row: Claimed, today: date) -> Letter:
         person = self._person(session, row.payload.get("handle"), today)
-        review = dashboard.review_summary(session, row.payload["review_id"], today, self.link)
+        review = dashboard.review_summary(
+            session, row.payload["review_id"], today, self.link, self.words(session)
+        )
         if review is None or review["state"] != "planned":
             raise Skip(f"management review #{row.payload['review_id']} is no longer planned")
         text, html = self.render("review_pack", {"person": person.name, "review": review})
-        subject = f"[{self.institution}] Management review on {review['planned_on']}: the inputs"
+        planned = _day(review["planned_on"], self.settings.date_format)
+        subject = f"[{self.institution}] Management review on {planned}: the inputs"
         attachments: tuple[Attachment, ...] = ()
         if self.pack is not None:
             pack = self.pack(int(row.payload["review_id"])).encode("utf-8")
@@ -205,7 +229,7 @@ class Composer:
             text,
             html,
             row.key,
-            review["reference"],
+            review["key"],
             attachments=attachments,
         )
 
@@ -232,20 +256,36 @@ class Composer:
         link = payload.get("link", "")
         if not link and payload.get("record_kind") and payload.get("record_id"):
             link = self.link(str(payload["record_kind"]), int(payload["record_id"]))
-        reference = str(payload.get("reference", ""))
+        reference = str(payload.get("reference", ""))  # the X-QMS-Reference header
         subject = str(payload.get("subject") or reference or row.topic)
+        attachments = report_pdf(session, payload) if row.topic == AUDIT_REPORT else ()
         context = {
             "subject": subject,
-            "reference": reference,
+            "reference": self._cited(session, payload),
             "body": str(payload.get("body", "")),
             "link": link,
             "context": payload.get("context") or {},
+            "attachments": [a.filename for a in attachments],
         }
         template = str(payload.get("template") or "generic").removeprefix("email/")
         text, html = self.render(template, context)
         return Letter(
-            tuple(to), f"[{self.institution}] {subject}", text, html, row.key, reference, tuple(cc)
+            tuple(to),
+            f"[{self.institution}] {subject}",
+            text,
+            html,
+            row.key,
+            reference,
+            tuple(cc),
+            attachments=attachments,
         )
+
+    def _cited(self, session: Session, payload: dict[str, Any]) -> str:
+        """The record a letter is about as a reader cites it ("Internal audit #1")."""
+        kind, record_id = payload.get("record_kind"), payload.get("record_id")
+        if kind and record_id:
+            return self.words(session).ref(str(kind), int(record_id))
+        return str(payload.get("reference", ""))
 
     def _addresses(self, session: Session, names: Any, today: date) -> list[str]:
         found: list[str] = []
@@ -285,9 +325,13 @@ def _digest_items(session: Session, row: Claimed) -> list[OutboxMessage]:
     )
 
 
+def _day(value: date | None, date_format: str) -> str:
+    return value.strftime(date_format) if value else "—"
+
+
 def _when(days_late: int) -> str:
     if days_late < 0:
-        return f"Due in {-days_late} day{'s' if days_late < -1 else ''}"
+        return f"Due in {plural(-days_late, 'day')}"
     if days_late == 0:
         return "Due today"
-    return f"Overdue by {days_late} day{'s' if days_late > 1 else ''}"
+    return f"Overdue by {plural(days_late, 'day')}"

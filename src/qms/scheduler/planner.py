@@ -25,6 +25,7 @@ from sqlalchemy import Row, inspect, select
 from sqlalchemy.orm import Session
 
 from qms.models import ManagementReview, Notification, Person, Process
+from qms.reporting.words import plural
 from qms.scheduler import outbox
 from qms.scheduler.people import Directory
 from qms.scheduler.rules import Reminders, Rule
@@ -283,7 +284,8 @@ def _measurement_rows(
         payload = {
             "to": [late.owner],
             "cc": [h for h in copy if h != late.owner],
-            "subject": f"Value of {late.indicator} for {late.period} is {late.days_late} days late",
+            "subject": f"Value of {late.indicator} for {late.period} is "
+            f"{plural(late.days_late, 'day')} late",
             "reference": f"indicator {late.indicator} ({late.process})",
             "body": (
                 f"The value of indicator {late.indicator} for {late.period} was due on "

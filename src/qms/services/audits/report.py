@@ -5,8 +5,7 @@ queues an e-mail to the process pilot and the directors in the outbox."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +15,20 @@ from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import NotFound, ValidationError
-from qms.models import (
-    AuditFinding,
-    ChecklistItem,
-    ImpartialityException,
-    InternalAudit,
-    Organisation,
-    OutboxMessage,
-    Person,
-    ReportRevision,
-    Role,
-    RoleAssignment,
+from qms.models import InternalAudit, OutboxMessage, Person, ReportRevision, Role, RoleAssignment
+from qms.reporting.render import ReportError, content_hash, render
+from qms.reporting.words import words_for
+from qms.services.audits.common import audit, commit, finding_types, require_institution_role
+from qms.services.audits.report_context import (
+    Issue,
+    audit_day,
+    context,
+    document_ref,
+    heading,
 )
-from qms.reporting.render import content_hash, html_to_pdf, render
-from qms.services.audits.common import (
-    audit,
-    commit,
-    finding_types,
-    require_institution_role,
-    team,
-)
-from qms.services.audits.queries import carried_over, checklist_items, findings_of
-from qms.workflow import seal as seals
+from qms.services.audits.report_context import exceptions as exceptions  # `qms audit show`
 
+COVER_AFTER_PAGES = 4
 TEMPLATE = "audit/report.html"
 STYLESHEETS = ("base.css", "audit/report.css")
 EMAIL_TOPIC = "email.audit_report"
@@ -48,16 +38,6 @@ DISCLAIMER = (
     "seen during the audit, and nonconformities may exist in what was not sampled "
     "(ISO 19011, 6.5.1)."
 )
-
-
-@dataclass(frozen=True)
-class Issue:
-    """The revision a rendering is for; None renders a draft."""
-
-    revision: int
-    issued_at: datetime
-    issued_by: str
-    reason: str
 
 
 def recipients(session: Session, record: InternalAudit, day: date) -> list[Person]:
@@ -90,18 +70,55 @@ def revisions(session: Session, audit_id: int) -> list[ReportRevision]:
 
 
 def html(app: Services, session: Session, record: InternalAudit, issue: Issue | None) -> str:
-    context = _context(app, session, record, issue)
-    return render(app.settings.reports_dir, TEMPLATE, context, app.settings.timezone)
+    """The report as HTML: with a cover page when it runs over COVER_AFTER_PAGES pages."""
+    text, _ = _document(app, session, record, issue)
+    return text
 
 
 def pdf(app: Services, text: str) -> bytes:
+    return _laid_out(app, text).write_pdf() or b""
+
+
+def document(
+    app: Services, session: Session, record: InternalAudit, issue: Issue | None
+) -> tuple[str, bytes]:
+    """The report as HTML and as the PDF of that very HTML."""
+    text, laid_out = _document(app, session, record, issue)
+    written = laid_out.write_pdf()
+    if not written:
+        raise ReportError("the PDF engine produced nothing")
+    return text, bytes(written)
+
+
+def _document(
+    app: Services, session: Session, record: InternalAudit, issue: Issue | None
+) -> tuple[str, Any]:
+    """Rendered without a cover first; a report longer than a few pages gets one (its
+    title block then fills a page of its own, with the table of contents)."""
+    context = _context(app, session, record, issue)
+    text = _render(app, {**context, "cover": False})
+    laid_out = _laid_out(app, text)
+    if len(laid_out.pages) > COVER_AFTER_PAGES:
+        text = _render(app, {**context, "cover": True})
+        laid_out = _laid_out(app, text)
+    return text, laid_out
+
+
+def _render(app: Services, context: dict[str, Any]) -> str:
+    settings = app.settings
+    return render(settings.reports_dir, TEMPLATE, context, settings.timezone, settings.date_format)
+
+
+def _laid_out(app: Services, text: str) -> Any:
+    """The WeasyPrint document of ``text`` (pages counted before the PDF is written)."""
     with warnings.catch_warnings():
         # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
         # embedded whole); the PDF is complete, so the warning is not the reader's concern.
         warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-        import weasyprint  # noqa: F401 - imported once here, under the filter
+        from weasyprint import HTML
 
-    return html_to_pdf(text, Path(app.settings.reports_dir).resolve())
+    base = str(Path(app.settings.reports_dir).resolve())
+    return HTML(string=text, base_url=base).render()
 
 
 def freeze(
@@ -115,8 +132,7 @@ def freeze(
         or 0
     ) + 1
     issue = Issue(number, app.engine.clock.now(), actor, reason)
-    text = html(app, session, record, issue)
-    document = pdf(app, text)
+    text, document_pdf = document(app, session, record, issue)
     revision = ReportRevision(
         audit_id=record.id,
         revision=number,
@@ -124,9 +140,9 @@ def freeze(
         issued_by=actor,
         reason=reason,
         html=text,
-        pdf=document,
+        pdf=document_pdf,
         html_sha256=content_hash(text),
-        pdf_sha256=content_hash(document),
+        pdf_sha256=content_hash(document_pdf),
     )
     session.add(revision)
     session.flush()
@@ -138,8 +154,11 @@ def _queue_email(
     app: Services, session: Session, record: InternalAudit, revision: ReportRevision
 ) -> None:
     people = recipients(session, record, app.engine.today())
+    words = words_for(session, app.registry)
     process = record.process.code if record.process else "-"
-    subject = f"Audit report of {process}: {record.title} (revision {revision.revision})"
+    reference = words.ref(record.record_kind, record.id)
+    issuer = words.person(revision.issued_by)
+    subject = f"Audit report of {process}: {heading(record)} (revision {revision.revision})"
     session.add(
         OutboxMessage(
             topic=EMAIL_TOPIC,
@@ -154,8 +173,9 @@ def _queue_email(
                 "revision": revision.revision,
                 "pdf_sha256": revision.pdf_sha256,
                 "link": f"{app.settings.base_url}/audits/{record.id}/report/{revision.revision}",
-                "body": f"The report of {record.reference} ({record.title}) was issued by "
-                f"{revision.issued_by}. Its PDF is attached (sha256 {revision.pdf_sha256}).",
+                "body": f"The report of {reference} ({heading(record)}), revision "
+                f"{revision.revision}, was issued by {issuer}. Its PDF is attached "
+                f"(sha256 {revision.pdf_sha256}).",
             },
             created_at=revision.issued_at,
             available_at=revision.issued_at,
@@ -193,39 +213,24 @@ def stored(session: Session, audit_id: int, number: int | None = None) -> Report
     for revision in found:
         if revision.revision == number:
             return revision
-    raise NotFound(f"internal_audit #{audit_id} has no report revision {number}")
+    raise NotFound(f"internal audit #{audit_id} has no report revision {number}")
 
 
 def _context(
     app: Services, session: Session, record: InternalAudit, issue: Issue | None
 ) -> dict[str, Any]:
-    organisation = session.scalar(select(Organisation).limit(1))
-    items = checklist_items(session, record.id)
-    day = record.planned_start or app.engine.today()
+    words = words_for(session, app.registry)
+    today = app.engine.today()
+    day = audit_day(record, today)
+    history = [r for r in revisions(session, record.id) if issue and r.revision < issue.revision]
+    types = list(finding_types(app.settings))
     return {
+        **context(session, record, words, types, today, recipients(session, record, day)),
         "css": _stylesheets(app),
-        "organisation": organisation.name if organisation else "",
-        "audit": record,
-        "process": record.process,
-        "pilot": _pilot_name(session, record, day),
-        "team": _team(session, record),
-        "criteria": [c.strip() for c in record.criteria.splitlines() if c.strip()],
-        "data": _data(record),
-        "groups": _grouped(app, session, record),
-        "checklist": items,
-        "answered": _answer_counts(items),
-        "rests_on": _rests_on(session, record, items),
-        "carried": carried_over(session, record),
-        "disagreements": _disagreements(session, record),
-        "exceptions": exceptions(session, record),
-        "recipients": recipients(session, record, day),
         "issue": issue,
-        "history": [
-            r for r in revisions(session, record.id) if issue and r.revision < issue.revision
-        ],
+        "history": history,
+        "doc_ref": document_ref(record, words, issue),
         "disclaimer": DISCLAIMER,
-        "generated_on": app.engine.today(),
-        "trail_seal": seals.in_force(session),
     }
 
 
@@ -238,81 +243,3 @@ def _stylesheets(app: Services) -> Markup:
     folder = Path(app.settings.reports_dir)
     css = "\n".join((folder / name).read_text(encoding="utf-8") for name in STYLESHEETS)
     return Markup(css)  # noqa: S704 - our own stylesheets from reports/, not user input
-
-
-def _pilot_name(session: Session, record: InternalAudit, day: date) -> str:
-    people = recipients(session, record, day)
-    return people[0].name if people else "—"
-
-
-def _team(session: Session, record: InternalAudit) -> list[dict[str, Any]]:
-    excepted = {e.person_id for e in exceptions(session, record)}
-    return [
-        {
-            "name": m.person.name,
-            "handle": m.person.handle,
-            "role": m.role.value.replace("_", " "),
-            "exception": m.person_id in excepted,
-        }
-        for m in team(session, record)
-    ]
-
-
-def _data(record: InternalAudit) -> dict[str, str]:
-    keys = (
-        "audit_plan",
-        "started_on",
-        "conclusions",
-        "criteria_fulfilment",
-        "unresolved_disagreements",
-        "follow_up_summary",
-    )
-    return {k: str(record.data.get(k) or "") for k in keys}
-
-
-def _grouped(app: Services, session: Session, record: InternalAudit) -> list[dict[str, Any]]:
-    findings = findings_of(session, record.id)
-    order = list(finding_types(app.settings))
-    order += sorted({f.finding_type for f in findings} - set(order))
-    return [
-        {
-            "type": name.replace("_", " "),
-            "findings": [f for f in findings if f.finding_type == name],
-        }
-        for name in order
-        if any(f.finding_type == name for f in findings)
-    ]
-
-
-def _rests_on(
-    session: Session, record: InternalAudit, items: list[ChecklistItem]
-) -> dict[int, ChecklistItem]:
-    """The checklist item each finding rests on, by finding id (ISO 19011 6.4.8)."""
-    by_id = {item.id: item for item in items}
-    found = {}
-    for finding in findings_of(session, record.id):
-        item = by_id.get(finding.data.get("checklist_item_id") or 0)
-        if item is not None:
-            found[finding.id] = item
-    return found
-
-
-def _answer_counts(items: list[Any]) -> dict[str, int]:
-    counts = {"conform": 0, "not_conform": 0, "not_applicable": 0, "unanswered": 0}
-    for item in items:
-        counts[item.answer.value if item.answer else "unanswered"] += 1
-    return counts
-
-
-def _disagreements(session: Session, record: InternalAudit) -> list[AuditFinding]:
-    return [f for f in findings_of(session, record.id) if f.state in ("disputed", "unresolved")]
-
-
-def exceptions(session: Session, record: InternalAudit) -> list[ImpartialityException]:
-    return list(
-        session.scalars(
-            select(ImpartialityException)
-            .where(ImpartialityException.audit_id == record.id)
-            .order_by(ImpartialityException.id)
-        )
-    )
