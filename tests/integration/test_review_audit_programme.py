@@ -66,7 +66,7 @@ def test_audit_results_show_the_programme_and_its_late_audits(app: Services) -> 
     assert counts in c6.summary
     (late,) = [t for t in c6.tables if t.title.startswith("Late audits of the 2026 programme")]
     assert len(late.rows) == months_passed - 1 and late.flagged == frozenset(range(len(late.rows)))
-    assert all(row[2] == "not scheduled" for row in late.rows)
+    assert all(row[2] == "Not scheduled" for row in late.rows)
     assert {row[0] for row in late.rows} >= {"TRN-04", "RSC-04"}
     reviews_steps.gather(app, MR, review.id, "tbrunet")
     app.engine.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]

@@ -4,13 +4,13 @@ outputs | close | cancel | pack: management reviews (clause 9.3) and process rev
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
 
 from qms.cli.app import App, pass_app
 from qms.cli.output import emit, format_option, parse_date, print_trail
+from qms.cli.review_pack import pack
 from qms.cli.review_steps import cancel, input_missing
 
 KINDS = {"management": "management_review", "process": "process_review"}
@@ -42,6 +42,7 @@ def review() -> None:
 
 review.add_command(input_missing)
 review.add_command(cancel)
+review.add_command(pack)
 
 
 @review.command()
@@ -113,7 +114,9 @@ def list_(app: App, kind: str, fmt: str) -> None:
 @pass_app
 def show(app: App, review_id: int, kind: str) -> None:
     """A review: its state, what was recorded at each step, and its decisions."""
+    from qms.models import ReviewKind
     from qms.services import shared
+    from qms.services.reviews import frozen as reviews_frozen
     from qms.services.reviews import service as reviews
     from qms.workflow import trail
 
@@ -121,6 +124,11 @@ def show(app: App, review_id: int, kind: str) -> None:
     with app.ready_database().reading() as session:
         found: Any = shared.record(session, review_kind.value, review_id)
         taken = reviews.decisions(session, review_kind, review_id)
+        packs = (
+            reviews_frozen.revisions(session, review_id)
+            if review_kind == ReviewKind.MANAGEMENT
+            else []
+        )
         actions = {d.id: d.action for d in taken}
         history = trail.history_of(session, review_kind.value, review_id)
         process = found.process.code if found.process else "-"
@@ -139,7 +147,21 @@ def show(app: App, review_id: int, kind: str) -> None:
     for d in taken:
         a = actions[d.id]
         click.echo(f"  [{d.category}] {d.title}: action #{a.id}, {a.state}, due {a.due_date}")
+    _print_packs(packs)
     print_trail(app, history)
+
+
+def _print_packs(packs: list[Any]) -> None:
+    """The frozen revisions of a management review's pack, each with its PDF's hash."""
+    if not packs:
+        return
+    click.echo("Pack revisions (qms review pack --review N --revision K):")
+    for p in packs:
+        digest = p.pdf_sha256 or f"{p.content_hash} (HTML; PDF printed at first download)"
+        click.echo(
+            f"  {p.revision}  {p.frozen_at:%Y-%m-%d %H:%M}  {p.frozen_by:<10} {p.reason}"
+            f"  sha256 {digest}"
+        )
 
 
 @review.command()
@@ -219,7 +241,10 @@ def hold(
     day = _date(held_on, "held_on")
     if _kind(kind) == ReviewKind.MANAGEMENT:
         reviews_steps.hold_management(app.services, review_id, actor, day, attendees, minutes)
-        click.echo(f"management_review #{review_id} held on {day}; its pack is frozen")
+        click.echo(
+            f"management_review #{review_id} held on {day}; its pack is frozen (revision 1); "
+            "record the decisions, then the outputs (the pack's next revision)"
+        )
         return
     held = reviews_steps.ProcessHeld(day, attendees, evaluation, results_met)
     entry = reviews_steps.hold_process(app.services, review_id, actor, held)
@@ -277,7 +302,10 @@ def outputs(app: App, review_id: int, actor: str, qms_changes: str, resource_nee
     entry = reviews_steps.record_outputs(
         app.services, review_id, actor, qms_changes, resource_needs
     )
-    click.echo(f"management_review #{review_id}: {entry.from_state} -> {entry.to_state}")
+    click.echo(
+        f"management_review #{review_id}: {entry.from_state} -> {entry.to_state}; "
+        "its pack is frozen again with the decisions (qms review show lists the revisions)"
+    )
 
 
 @review.command()
@@ -291,31 +319,3 @@ def close(app: App, review_id: int, kind: str, actor: str) -> None:
 
     reviews_steps.close(app.services, _kind(kind), review_id, actor)
     click.echo(f"{KINDS[kind]} #{review_id} closed; the next one is planned (qms review list)")
-
-
-@review.command()
-@click.option("--review", "review_id", type=int, required=True, help="The management review.")
-@click.option(
-    "-o",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Where to write it: .pdf or .html.",
-)
-@pass_app
-def pack(app: App, review_id: int, output: Path) -> None:
-    """Render the review pack: the frozen one once the review is held, else a draft."""
-    from qms.errors import ValidationError
-    from qms.services.reviews import report as reviews_pack
-
-    suffix = output.suffix.lower()
-    if suffix not in (".pdf", ".html", ".htm"):
-        raise ValidationError("output", f"{output}: give a .pdf or .html file name")
-    found = reviews_pack.pack(app.services, review_id)
-    if suffix == ".pdf":
-        output.write_bytes(reviews_pack.pdf(app.services, found.html))
-    else:
-        output.write_text(found.html, encoding="utf-8")
-    what = f"frozen, sha256 {found.content_hash}" if found.frozen else "draft"
-    click.echo(f"{output}: management_review #{review_id} pack ({what})")

@@ -14,7 +14,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qms.models.base import Base, str_enum
@@ -173,16 +173,26 @@ class ReviewDecision(Base):
 
 
 class ReviewPack(Base):
-    """The review pack as it was when the review was held: frozen, with its hash (7.5)."""
+    """One revision of a review pack as it was frozen: its HTML and PDF, with their hashes (7.5).
+
+    Revision 1 is frozen when the review is held, the next when its outputs are recorded
+    (clause 9.3.3); a revision never replaces the one before.  ``pdf`` is empty only for
+    packs frozen before PDFs were kept (migration 0009): their PDF is printed from the
+    stored HTML once, at the first download, and kept from then on.
+    """
 
     __tablename__ = "review_pack"
-    __table_args__ = (UniqueConstraint("review_kind", "review_id"),)
+    __table_args__ = (UniqueConstraint("review_kind", "review_id", "revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_kind: Mapped[ReviewKind] = mapped_column(str_enum(ReviewKind))
     review_id: Mapped[int]
+    revision: Mapped[int] = mapped_column(default=1)
+    reason: Mapped[str] = mapped_column(Text, default="")
     html: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the HTML
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     frozen_at: Mapped[datetime]
     frozen_by: Mapped[str] = mapped_column(String(64))
 

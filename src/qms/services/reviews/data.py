@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from qms.models import ReviewKind
+from qms.reporting.render import DEFAULT_DATE_FORMAT
+from qms.reporting.words import Words
 from qms.services.audits.coverage import ProgrammeStatus
 from qms.services.capa.vocabulary import NC_OPEN_WORK
 from qms.services.indicators.series import MissingRow, Series
@@ -88,6 +90,7 @@ class DecisionInfo:
     category: str
     title: str
     action: ActionInfo
+    closed_on: date | None = None  # the day its action was closed, if it was
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,25 @@ class BreachInfo:
     state: str
     action_id: int | None
     reason: str
+
+
+@dataclass(frozen=True)
+class Held:
+    """The meeting of a management review: when, who attended, the minutes."""
+
+    held_on: date
+    attendees: str
+    minutes: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Which pack is rendered: the draft, or revision ``revision`` being frozen."""
+
+    revision: int | None = None
+    outputs_recorded: bool = False  # frozen as the outputs are recorded (9.3.3)
+    qms_changes: str = ""
+    resource_needs: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +169,19 @@ class ReviewData:
     close_days: dict[int, int] = field(default_factory=dict)  # action id -> days to closure
     trail_seal: str = "the trail is not sealed yet"  # the seal in force (clause 7.5.3)
     programmes: list[ProgrammeStatus] = field(default_factory=list)  # audits of the period
+    outputs: list[DecisionInfo] = field(default_factory=list)  # this review's decisions, now
+    words: Words = field(default_factory=Words)  # names and labels for the reader
+    date_format: str = DEFAULT_DATE_FORMAT  # the institution's way of writing a date
 
     def in_period(self, day: date | None) -> bool:
         return day is not None and self.scope.start <= day <= self.scope.end
+
+    def day(self, day: date | None) -> str:
+        """A date as the institution writes it ("4 Feb 2026"); a dash when there is none."""
+        return day.strftime(self.date_format) if day is not None else "—"
+
+    def person(self, handle: str | None) -> str:
+        return self.words.person(handle)
+
+    def state(self, kind: str, state: str | None) -> str:
+        return self.words.state(kind, state)

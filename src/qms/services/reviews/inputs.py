@@ -16,27 +16,30 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from qms.models import Topic
+from qms.reporting.words import plural
 from qms.services.capa.vocabulary import Origin
-from qms.services.reviews.data import ReviewData
+from qms.services.reviews.conformity import audits, nonconformities
+from qms.services.reviews.data import DecisionInfo, ReviewData
 from qms.services.reviews.performance import (
-    audits,
     customer_satisfaction,
     external_providers,
     monitoring,
-    nonconformities,
     objectives,
     process_performance,
 )
 from qms.services.reviews.tables import (
+    LONGEST,
     Section,
     Table,
     about,
-    day_text,
     indicator_table,
     num,
     off_target,
+    shortened,
     with_values,
 )
+
+ACTION = "improvement_action"
 
 # --- a, b, d, e, f --------------------------------------------------------------------------
 
@@ -52,27 +55,39 @@ def previous_actions(data: ReviewData, s: Section) -> None:
     done = sum(1 for d in decisions if d.action.state == "closed")
     late = [i for i, d in enumerate(decisions) if d.action.days_overdue]
     s.summary = (
-        f"{len(decisions)} actions decided at the previous review: {done} closed, "
+        f"{plural(len(decisions), 'action')} decided at the previous review: {done} closed, "
         f"{len(decisions) - done} not closed, {len(late)} overdue"
     )
     s.tables.append(
         Table(
-            "Actions decided at the previous review",
-            ("action", "decision", "owner", "due", "state", "days late"),
+            "Actions decided at the previous review, and what became of them",
+            ("action", "decision", "owner", "due", "state", "outcome"),
             [
                 (
                     f"#{d.action.id}",
                     d.title,
-                    d.action.owner or "—",
-                    day_text(d.action.due_date),
-                    d.action.state,
-                    str(d.action.days_overdue or ""),
+                    data.person(d.action.owner),
+                    data.day(d.action.due_date),
+                    data.state(ACTION, d.action.state),
+                    outcome(data, d),
                 )
                 for d in decisions
             ],
             frozenset(late),
+            (8, 34, 16, 12, 14, 16),
         )
     )
+
+
+def outcome(data: ReviewData, d: DecisionInfo) -> str:
+    """What became of a decision: closed on a day, late by some days, or on time."""
+    if d.closed_on is not None:
+        return f"closed on {data.day(d.closed_on)}"
+    if d.action.state == "closed":
+        return "closed"
+    if d.action.days_overdue:
+        return f"{plural(d.action.days_overdue, 'day')} late"
+    return "open, not due yet" if d.action.is_open else data.state(ACTION, d.action.state)
 
 
 def context_changes(data: ReviewData, s: Section) -> None:
@@ -83,12 +98,13 @@ def context_changes(data: ReviewData, s: Section) -> None:
             "(law, funding, strategy, organisation) as a note"
         )
         return
-    s.summary = f"{len(changes)} changes of responsibilities in the process map"
+    s.summary = f"{plural(len(changes), 'change')} of responsibilities in the process map"
     s.tables.append(
         Table(
             "Changes in the process map",
             ("date", "change"),
-            [(c.day.isoformat(), c.what) for c in changes],
+            [(data.day(c.day), c.what) for c in changes],
+            widths=(16, 84),
         )
     )
 
@@ -98,7 +114,7 @@ def resources(data: ReviewData, s: Section) -> None:
     if not series:
         s.missing_reason = "no resource indicator value: write the resource situation as a note"
         return
-    s.summary = f"{len(series)} resource indicators, {off_target(series)} off target"
+    s.summary = f"{plural(len(series), 'resource indicator')}, {off_target(series)} off target"
     s.tables.append(indicator_table("Resources", series, data))
 
 
@@ -112,16 +128,26 @@ def risk_actions(data: ReviewData, s: Section) -> None:
         return
     effective = sum(1 for a in checked if a.effectiveness == "effective")
     s.summary = (
-        f"{effective} of {len(checked)} preventive actions checked were effective; "
-        f"{len(series)} risk indicators"
+        f"{effective} of {plural(len(checked), 'preventive action')} checked "
+        f"{'was' if effective == 1 else 'were'} effective; {plural(len(series), 'risk indicator')}"
     )
     if checked:
         s.tables.append(
             Table(
                 "Preventive actions checked",
                 ("action", "process", "state", "effectiveness", "title"),
-                [(f"#{a.id}", a.process, a.state, a.effectiveness or "", a.title) for a in checked],
+                [
+                    (
+                        f"#{a.id}",
+                        a.process,
+                        data.state(ACTION, a.state),
+                        data.words.term("effectiveness", a.effectiveness),
+                        a.title,
+                    )
+                    for a in checked
+                ],
                 frozenset(i for i, a in enumerate(checked) if a.effectiveness != "effective"),
+                (8, 10, 18, 16, 48),
             )
         )
     if series:
@@ -136,25 +162,37 @@ def improvement(data: ReviewData, s: Section) -> None:
         for f in data.findings
         if "opportunit" in f.finding_type or "improvement" in f.finding_type
     ]
+    found = opportunities[:LONGEST]
     if not (breaches or suggestions or opportunities):
         s.missing_reason = "no open breach proposal, suggestion or improvement finding"
         return
     s.summary = (
-        f"{len(breaches)} breach proposals awaiting their pilot, {len(suggestions)} open "
-        f"suggestions, {len(opportunities)} opportunities found by audits"
+        f"{plural(len(breaches), 'breach proposal')} awaiting "
+        f"{'its' if len(breaches) == 1 else 'their'} pilot, "
+        f"{plural(len(suggestions), 'open suggestion')}, "
+        f"{plural(len(opportunities), 'opportunity', 'opportunities')} found by audits"
     )
     rows = [
         (
-            "breach",
-            f"#{b.id}",
+            "Indicator breach",
+            f"Breach #{b.id}",
             b.process,
             f"{b.indicator} {b.period}: {num(b.value)} (alert {num(b.threshold)})",
         )
         for b in breaches
     ]
-    rows += [("suggestion", f"#{a.id}", a.process, a.title) for a in suggestions]
-    rows += [("audit finding", f"#{f.id}", f.process or "—", f.title) for f in opportunities]
-    s.tables.append(Table("Opportunities", ("from", "ref", "process", "what"), rows))
+    newest = sorted(suggestions, key=lambda a: -a.id)[:LONGEST]
+    rows += [("Suggestion", f"Action #{a.id}", a.process, a.title) for a in newest]
+    rows += [("Audit finding", f"Finding #{f.id}", f.process or "—", f.title) for f in found]
+    table = Table(
+        "Opportunities", ("from", "ref", "process", "what"), rows, widths=(18, 14, 10, 58)
+    )
+    where = (
+        "suggestions and audit opportunities, the newest shown; "
+        "`qms action list --origin suggestion` and `qms audit finding list AUDIT` list them"
+    )
+    left_out = len(suggestions) - len(newest) + len(opportunities) - len(found)
+    s.tables.append(shortened(table, left_out, where))
 
 
 Builder = Callable[[ReviewData, Section], None]

@@ -10,21 +10,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
-from statistics import median
 
 from qms.models import Topic
+from qms.reporting.words import plural
 from qms.services.indicators.vocabulary import Status
-from qms.services.reviews.data import ActionInfo, BreachInfo, NcInfo, ReviewData
+from qms.services.reviews.data import ActionInfo, BreachInfo, ReviewData
 from qms.services.reviews.tables import (
+    LONGEST,
     Section,
     Table,
     about,
-    day_text,
     indicator_table,
     num,
     off_target,
+    shortened,
     with_values,
 )
+
+NC = "nonconformity"
 
 
 def customer_satisfaction(data: ReviewData, s: Section) -> None:
@@ -36,22 +39,30 @@ def customer_satisfaction(data: ReviewData, s: Section) -> None:
         s.missing_reason = "no customer-satisfaction indicator value and no complaint recorded"
         return
     s.summary = (
-        f"{len(series)} satisfaction indicators, {off_target(series)} off target; "
-        f"{len(complaints)} complaints logged as nonconformities"
+        f"{plural(len(series), 'satisfaction indicator')}, {off_target(series)} off target; "
+        f"{plural(len(complaints), 'complaint')} logged as nonconformities"
     )
     s.tables.append(indicator_table("Satisfaction and feedback indicators", series, data))
     s.charts = [x.indicator.code for x in series]
     if complaints:
-        s.tables.append(
-            Table(
-                "Complaints",
-                ("nc", "process", "detected", "title", "state"),
-                [
-                    (f"#{n.id}", n.process, day_text(n.detected_on), n.title, n.state)
-                    for n in complaints
-                ],
-            )
+        left_out = len(complaints) - LONGEST
+        complaints = sorted(complaints, key=lambda n: n.detected_on or date.min)[-LONGEST:]
+        table = Table(
+            "Complaints" + (f", the {len(complaints)} latest" if left_out > 0 else ""),
+            ("nonconformity", "process", "detected", "title", "state"),
+            [
+                (
+                    f"#{n.id}",
+                    n.process,
+                    data.day(n.detected_on),
+                    n.title,
+                    data.state(NC, n.state),
+                )
+                for n in complaints
+            ],
+            widths=(14, 10, 13, 43, 20),
         )
+        s.tables.append(shortened(table, left_out, "`qms nc list --origin complaint`"))
 
 
 def objectives(data: ReviewData, s: Section) -> None:
@@ -60,7 +71,7 @@ def objectives(data: ReviewData, s: Section) -> None:
         s.missing_reason = "no indicator is declared as measuring a quality objective"
         return
     met = sum(1 for x in series if x.status == Status.ON_TARGET)
-    s.summary = f"{met} of {len(series)} quality objectives met on their latest value"
+    s.summary = f"{met} of {plural(len(series), 'quality objective')} met on their latest value"
     s.tables.append(indicator_table("Quality objectives", series, data))
 
 
@@ -94,25 +105,27 @@ def process_performance(data: ReviewData, s: Section) -> None:
     flagged = frozenset(i for i, r in enumerate(rows) if r[3] != "0" or r[7] != "0")
     s.tables.append(
         Table(
-            "Per process",
+            "Per process: indicators by status, nonconformities and actions",
             (
                 "process",
                 "on target",
                 "off target",
                 "alert",
                 "no value",
-                "ncs in period",
+                "nonconformities in the period",
                 "open actions",
-                "overdue",
+                "overdue actions",
             ),
             rows,
             flagged,
+            (12, 11, 11, 10, 11, 17, 14, 14),
+            frozenset(range(1, 8)),
         )
     )
-    reviews = [r for r in data.process_reviews if r.held_on and data.in_period(_date(r.held_on))]
+    reviews = [r for r in data.process_reviews if r.held_on and data.in_period(as_day(r.held_on))]
     s.summary = (
-        f"{len(by_process)} processes; {len(reviews)} process reviews held in the period; "
-        f"{len(flagged)} processes with an alert or overdue actions"
+        f"{plural(len(by_process), 'process')}; {plural(len(reviews), 'process review')} "
+        f"held in the period; {plural(len(flagged), 'process')} with an alert or overdue actions"
     )
     if reviews:
         s.tables.append(
@@ -123,93 +136,37 @@ def process_performance(data: ReviewData, s: Section) -> None:
                     (
                         f"#{r.id}",
                         r.process,
-                        r.held_on or "",
-                        r.intended_results_met or "",
+                        data.day(as_day(r.held_on or "")),
+                        (r.intended_results_met or "—").capitalize(),
                         r.evaluation,
                     )
                     for r in reviews
                 ],
                 frozenset(i for i, r in enumerate(reviews) if r.intended_results_met == "no"),
+                (9, 10, 13, 14, 54),
             )
         )
 
 
-def nonconformities(data: ReviewData, s: Section) -> None:
-    ncs = [n for n in data.nonconformities if data.in_period(n.detected_on)]
-    corrective = [a for a in data.actions if a.kind == "corrective"]
-    if not ncs and not corrective:
-        s.missing_reason = "no nonconformity and no corrective action recorded"
-        return
-    severities = Counter(n.severity for n in ncs)
-    late = [a for a in data.actions if a.days_overdue]
-    waiting = sum(n.state == "action_planned" for n in data.nonconformities)
-    s.summary = (  # each corrective action once: they are action records of the register
-        f"{len(ncs)} nonconformities in the period ({_counts(severities)}), "
-        f"{sum(n.is_repeat for n in ncs)} repeats; {sum(a.is_open for a in corrective)} "
-        f"corrective actions open, {waiting} nonconformities waiting on theirs; "
-        f"{len(late)} actions overdue"
-    )
-    figures = _days_to_close(data)
-    s.tables.append(
-        Table(
-            "Nonconformities by process",
-            ("process", "detected", "major", "repeats", "open", "overdue"),
-            _nc_rows(ncs),
-        )
-    )
-    if figures:
-        s.tables.append(
-            Table(
-                "Improvement actions: days from proposal to closure (median)",
-                ("process", "closed", "median days"),
-                figures,
-            )
-        )
-    late.sort(key=lambda a: -a.days_overdue)
-    s.tables.append(_late_table(late))
-
-
-def _days_to_close(data: ReviewData) -> list[tuple[str, ...]]:
-    """Per process: actions closed, and the median days from proposal to closure."""
-    by: dict[str, list[int]] = {}
-    for a in data.actions:
-        days = data.close_days.get(a.id)
-        if days is not None:
-            by.setdefault(a.process, []).append(days)
-    return [(p, str(len(d)), num(median(d))) for p, d in sorted(by.items())]
-
-
-def _nc_rows(ncs: Sequence[NcInfo]) -> list[tuple[str, ...]]:
-    by: dict[str, Counter[str]] = {}
-    for n in ncs:
-        c = by.setdefault(n.process, Counter())
-        c["all"] += 1
-        c["major"] += n.severity == "major"
-        c["repeats"] += n.is_repeat
-        c["open"] += n.state not in ("closed", "cancelled")
-        c["overdue"] += n.overdue
-    return [
-        (p, str(c["all"]), str(c["major"]), str(c["repeats"]), str(c["open"]), str(c["overdue"]))
-        for p, c in sorted(by.items())
-    ]
-
-
-def _late_table(late: Sequence[ActionInfo]) -> Table:
+def late_table(data: ReviewData, title: str, late: Sequence[ActionInfo]) -> Table:
+    """Overdue actions, most late first as given: who owns each, due when, how late."""
     return Table(
-        "Overdue actions",
+        title,
         ("action", "process", "owner", "due", "days late", "title"),
         [
             (
                 f"#{a.id}",
                 a.process,
-                a.owner or "—",
-                day_text(a.due_date),
+                data.person(a.owner),
+                data.day(a.due_date),
                 str(a.days_overdue),
                 a.title,
             )
             for a in late
         ],
         frozenset(range(len(late))),
+        (8, 10, 18, 13, 9, 42),
+        frozenset({4}),
     )
 
 
@@ -220,9 +177,11 @@ def monitoring(data: ReviewData, s: Section) -> None:
         return
     counts = Counter(x.status for x in series)
     s.summary = (
-        f"{len(series)} indicators: {counts[Status.ON_TARGET]} on target, {counts[Status.WATCH]} "
-        f"off target, {counts[Status.BREACH]} past their alert threshold, {counts[None]} without "
-        f"value; {len(data.breaches)} breaches raised, {len(data.missing)} measurements missing"
+        f"{plural(len(series), 'indicator')}: {counts[Status.ON_TARGET]} on target, "
+        f"{counts[Status.WATCH]} off target, {counts[Status.BREACH]} past "
+        f"{'its' if counts[Status.BREACH] == 1 else 'their'} alert threshold, "
+        f"{counts[None]} without value; {plural(len(data.breaches), 'breach')} raised, "
+        f"{plural(len(data.missing), 'measurement')} missing"
     )
     s.tables.append(indicator_table("All indicators", series, data))
     if data.breaches:
@@ -235,6 +194,8 @@ def monitoring(data: ReviewData, s: Section) -> None:
                     for b in data.breaches
                 ],
                 frozenset(i for i, b in enumerate(data.breaches) if b.state == "open"),
+                (24, 12, 10, 10, 44),
+                frozenset({2, 3}),
             )
         )
     if data.missing:
@@ -243,51 +204,14 @@ def monitoring(data: ReviewData, s: Section) -> None:
                 "Measurements missing past their due date",
                 ("indicator", "process", "period", "due", "owner"),
                 [
-                    (m.indicator, m.process, m.period, day_text(m.due_on), m.owner or "—")
+                    (m.indicator, m.process, m.period, data.day(m.due_on), data.person(m.owner))
                     for m in data.missing
                 ],
                 frozenset(range(len(data.missing))),
+                (28, 12, 14, 16, 30),
             )
         )
     s.charts = [x.indicator.code for x in series if x.latest is not None]
-
-
-def audits(data: ReviewData, s: Section) -> None:
-    audits_ = [a for a in data.audits if data.in_period(a.planned_start)]
-    ids = {a.id for a in audits_}
-    findings = [f for f in data.findings if f.audit_id in ids or f.audit_id is None]
-    programmes = [p.as_of({a.id: a.state for a in data.audits}) for p in data.programmes]
-    if not audits_ and not findings and not programmes:
-        s.missing_reason = "no internal audit recorded for the period"
-        return
-    types = Counter(f.finding_type for f in findings)
-    s.summary = f"{len(audits_)} internal audits, {len(findings)} findings ({_counts(types)})"
-    s.summary += "".join(f"; {p.summary()}" for p in programmes)  # slippage, clause 9.2.2
-    for p in programmes:
-        late = p.late_rows()
-        title = f"Late audits of the {p.cycle} programme (planned month passed, not started)"
-        s.tables.append(Table(title, p.LATE_COLUMNS, late, frozenset(range(len(late)))))
-    s.tables.append(
-        Table(
-            "Internal audits",
-            ("audit", "process", "planned", "state", "title"),
-            [
-                (f"#{a.id}", a.process or "—", day_text(a.planned_start), a.state, a.title)
-                for a in audits_
-            ],
-        )
-    )
-    by: dict[str, Counter[str]] = {}
-    for f in findings:
-        by.setdefault(f.process or "—", Counter())[f.finding_type] += 1
-    kinds = sorted(types)
-    s.tables.append(
-        Table(
-            "Findings by process and type",
-            ("process", *kinds),
-            [(p, *(str(c[k]) for k in kinds)) for p, c in sorted(by.items())],
-        )
-    )
 
 
 def external_providers(data: ReviewData, s: Section) -> None:
@@ -304,7 +228,9 @@ def external_providers(data: ReviewData, s: Section) -> None:
     if not series:
         s.missing_reason = "no value of a purchasing or external-provider indicator"
         return
-    s.summary = f"{len(series)} external-provider indicators, {off_target(series)} off target"
+    s.summary = (
+        f"{plural(len(series), 'external-provider indicator')}, {off_target(series)} off target"
+    )
     s.tables.append(indicator_table("External providers", series, data))
     s.charts = [x.indicator.code for x in series]
 
@@ -321,11 +247,7 @@ def external_provider_processes(data: ReviewData) -> frozenset[str]:
     )
 
 
-def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{n} {k}" for k, n in sorted(counter.items())) or "none"
-
-
-def _date(text: str) -> date | None:
+def as_day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -335,7 +257,7 @@ def _date(text: str) -> date | None:
 def _breach_decision(b: BreachInfo) -> str:
     state = b.state
     if state == "accepted":
-        return f"action #{b.action_id}"
+        return f"Accepted: action #{b.action_id}"
     if state == "dismissed":
-        return f"dismissed: {b.reason}"
-    return "awaiting the pilot" if state == "open" else state
+        return f"Dismissed: {b.reason}"
+    return "Awaiting the pilot" if state == "open" else state.capitalize()

@@ -32,9 +32,12 @@ from qms.models import (
     Process,
     ProcessReview,
     ReviewDecision,
+    ReviewKind,
     ReviewNote,
     RoleAssignment,
 )
+from qms.reporting.render import DEFAULT_DATE_FORMAT
+from qms.reporting.words import Words
 from qms.services.audits import coverage as audits_coverage
 from qms.services.capa import stats
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK
@@ -56,7 +59,13 @@ from qms.services.reviews.data import (
 from qms.workflow.guards.reviews import EXPLAIN, REASON_PREFIX
 
 
-def load(session: Session, scope: Scope) -> ReviewData:
+def load(
+    session: Session,
+    scope: Scope,
+    words: Words | None = None,
+    date_format: str = DEFAULT_DATE_FORMAT,
+) -> ReviewData:
+    """The review's data as gathered, with the names and date format its texts use."""
     pairs = _indicators(session, scope.process)
     indicators = [indicator for indicator, _, _ in pairs]
     values = indicators_series.values_of(session, [i.id for i in indicators], scope.as_of)
@@ -73,7 +82,7 @@ def load(session: Session, scope: Scope) -> ReviewData:
         audits=_only(asof.audits(_audits(session), then), scope.process),
         findings=_only(asof.findings(_findings(session), then), scope.process),
         previous_decisions=_decisions(session, scope, {a.id: a for a in all_actions}),
-        role_changes=_role_changes(session, scope),
+        role_changes=_role_changes(session, scope, words or Words()),
         process_reviews=_only(asof.process_reviews(_process_reviews(session), then), scope.process),
         notes=_notes(session, scope),
         reasons=_reasons(session, scope),
@@ -82,6 +91,8 @@ def load(session: Session, scope: Scope) -> ReviewData:
         programmes=audits_coverage.of_period(
             session, scope.start, scope.end, scope.today, scope.process
         ),
+        words=words or Words(),
+        date_format=date_format,
     )
 
 
@@ -146,25 +157,33 @@ def _action(row: Any, today: date) -> ActionInfo:
     )
 
 
+_ACTION_COLUMNS = (
+    ImprovementAction.id,
+    ImprovementAction.title,
+    ImprovementAction.state,
+    ImprovementAction.kind,
+    ImprovementAction.due_date,
+    ImprovementAction.origin,
+    Process.code,
+)
+
+
+def _with_owner(query: Any, owner: Any) -> Any:
+    """The owner's handle and the effectiveness result after the action's columns."""
+    return query.add_columns(
+        owner.handle, ImprovementAction.data["effectiveness_result"].as_string()
+    )
+
+
 def _actions(session: Session, today: date) -> list[ActionInfo]:
     owner = aliased(Person)
     query = (
-        select(
-            ImprovementAction.id,
-            ImprovementAction.title,
-            ImprovementAction.state,
-            ImprovementAction.kind,
-            ImprovementAction.due_date,
-            ImprovementAction.origin,
-            Process.code,
-            owner.handle,
-            ImprovementAction.data["effectiveness_result"].as_string(),
-        )
+        select(*_ACTION_COLUMNS)
         .join(Process, ImprovementAction.process_id == Process.id)
         .outerjoin(owner, ImprovementAction.owner_id == owner.id)
         .order_by(ImprovementAction.id)
     )
-    return [_action(row, today) for row in session.connection().execute(query)]
+    return [_action(row, today) for row in session.connection().execute(_with_owner(query, owner))]
 
 
 def _nonconformities(session: Session, today: date) -> list[NcInfo]:
@@ -219,14 +238,48 @@ def _decisions(
         )
         .order_by(ReviewDecision.id)
     )
+    taken = [d for d in session.scalars(query) if d.action_id in actions]
+    closed = _closed_on(session, [d.action_id for d in taken], scope.as_of)
     return [
-        DecisionInfo(d.id, d.category, d.title, actions[d.action_id])
-        for d in session.scalars(query)
+        DecisionInfo(d.id, d.category, d.title, actions[d.action_id], closed.get(d.action_id))
+        for d in taken
         if d.action_id in actions
     ]
 
 
-def _role_changes(session: Session, scope: Scope) -> list[RoleChange]:
+def _closed_on(session: Session, ids: list[int], moment: datetime) -> dict[int, date]:
+    """The day each of these actions was closed, by its trail, if it was by ``moment``."""
+    if not ids:
+        return {}
+    query = (
+        select(HistoryEntry.record_id, func.max(HistoryEntry.at))
+        .where(
+            HistoryEntry.record_kind == "improvement_action",
+            HistoryEntry.record_id.in_(ids),
+            HistoryEntry.to_state == "closed",
+            HistoryEntry.at <= moment,
+        )
+        .group_by(HistoryEntry.record_id)
+    )
+    return {record_id: at.date() for record_id, at in session.execute(query)}
+
+
+def outputs(session: Session, kind: ReviewKind, review_id: int, today: date) -> list[DecisionInfo]:
+    """The decisions of this review (clause 9.3.3), each with its action as it stands now."""
+    owner = aliased(Person)
+    query = (
+        select(ReviewDecision.id, ReviewDecision.category, ReviewDecision.title, *_ACTION_COLUMNS)
+        .join(ImprovementAction, ReviewDecision.action_id == ImprovementAction.id)
+        .join(Process, ImprovementAction.process_id == Process.id)
+        .outerjoin(owner, ImprovementAction.owner_id == owner.id)
+        .where(ReviewDecision.review_kind == kind, ReviewDecision.review_id == review_id)
+        .order_by(ReviewDecision.id)
+    )
+    rows = session.connection().execute(_with_owner(query, owner))
+    return [DecisionInfo(row[0], row[1], row[2], _action(row[3:], today)) for row in rows]
+
+
+def _role_changes(session: Session, scope: Scope, words: Words) -> list[RoleChange]:
     """Roles taken up or handed over during the period (the first load is not a change)."""
     first = session.scalar(select(func.min(RoleAssignment.valid_from)))
     query = (
@@ -241,12 +294,12 @@ def _role_changes(session: Session, scope: Scope) -> list[RoleChange]:
     )
     changes = []
     for assignment, name, code in session.execute(query):
-        where = code or "the institution"
+        where, role = code or "the institution", words.term("role", assignment.role.value).lower()
         if assignment.valid_from != first and scope.start <= assignment.valid_from <= scope.end:
-            text = f"{name} became {assignment.role.value} of {where}"
+            text = f"{name} became {role} of {where}"
             changes.append(RoleChange(assignment.valid_from, text))
         if assignment.valid_to is not None and scope.start <= assignment.valid_to <= scope.end:
-            text = f"{name} is no longer {assignment.role.value} of {where}"
+            text = f"{name} is no longer {role} of {where}"
             changes.append(RoleChange(assignment.valid_to, text))
     return sorted(changes, key=lambda c: c.day)
 

@@ -1,52 +1,57 @@
-"""The management review pack: cover, a summary for directors, each 9.3.2 input, in HTML or PDF.
+"""The management review pack: cover, contents, a summary for directors, each 9.3.2 input,
+the 9.3.3 outputs, in HTML or PDF.
 
 Until the review is held the pack is a draft, assembled from the data each time it is
-asked for.  Holding the review freezes it: the HTML is stored with its sha256, and from
-then on the pack is that stored HTML (the PDF is printed from it), checked against its
-hash each time it is read (clause 7.5).
+asked for.  Holding the review freezes revision 1, recording its outputs revision 2
+(:mod:`qms.services.reviews.steps` says why); from then on the pack is the stored
+revision, its PDF bytes as they were frozen (:mod:`qms.services.reviews.frozen`).
+
+Every name, state and count in it is written for the reader (:mod:`qms.reporting.words`);
+the sections' charts and small tables of values are placed by
+:mod:`qms.services.reviews.figures`, each indicator's once.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.errors import TrailError
-from qms.models import ManagementReview, Organisation, ReviewKind, ReviewPack
+from qms.errors import ValidationError
+from qms.models import ManagementReview, Organisation, ReviewKind
 from qms.reporting import render
+from qms.reporting.words import words_for
 from qms.services import shared
-from qms.services.indicators import charts as indicators_charts
-from qms.services.indicators.vocabulary import Status
+from qms.services.reviews import figures as reviews_figures
+from qms.services.reviews import frozen as reviews_frozen
+from qms.services.reviews import outputs as reviews_outputs
 from qms.services.reviews import queries as reviews_queries
 from qms.services.reviews import service as reviews
-from qms.services.reviews.data import ReviewData
+from qms.services.reviews.data import Edition, Held, ReviewData
 from qms.services.reviews.inputs import sections
-from qms.services.reviews.tables import Section, indicator_table
+from qms.services.reviews.summary import summary
+from qms.services.reviews.tables import Section, without_repeats
 from qms.workflow import seal as seals
 
+__all__ = ["Edition", "Held", "Pack", "pack", "pdf_of", "render_html"]
+
 TEMPLATE = "review/pack.html"
-SUMMARY_ROWS = 10
-
-
-@dataclass(frozen=True)
-class Held:
-    held_on: date
-    attendees: str
-    minutes: str
+LONG_SECTION = 20  # table rows from which a section starts a page of its own
+MANY_CHARTS = 2  # charts drawn in a section from which it starts a page of its own
 
 
 @dataclass(frozen=True)
 class Pack:
     html: str
     frozen: bool
-    content_hash: str
+    content_hash: str  # the PDF's sha256 once frozen with its PDF, else the HTML's
     frozen_at: datetime | None = None
+    revision: int | None = None
+    pdf: bytes | None = None
 
 
 def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, str]:
@@ -54,30 +59,50 @@ def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, s
     with app.database.reading() as session:
         review = shared.record(session, ReviewKind.MANAGEMENT.value, review_id)
         assert isinstance(review, ManagementReview)
-        data = reviews_queries.load(
-            session, reviews.scope_for(app, session, ReviewKind.MANAGEMENT, review)
+        scope = reviews.scope_for(app, session, ReviewKind.MANAGEMENT, review)
+        words = words_for(session, app.registry)
+        data = reviews_queries.load(session, scope, words, app.settings.date_format)
+        data.outputs = reviews_queries.outputs(
+            session, ReviewKind.MANAGEMENT, review_id, app.engine.today()
         )
         organisation = session.scalar(select(Organisation.name)) or ""
         data.trail_seal = seals.in_force(session)
     return review, data, organisation
 
 
-def render_html(app: Services, review_id: int, held: Held | None = None) -> str:
+def render_html(
+    app: Services, review_id: int, held: Held | None = None, edition: Edition | None = None
+) -> str:
     review, data, organisation = load(app, review_id)
     built = sections(data)
-    wanted = {code for s in built for code in s.charts}
-    charts = indicators_charts.svgs(
-        app.database, [s for s in data.series if s.indicator.code in wanted]
+    without_repeats(built)
+    placed = reviews_figures.place(app.database, data, built)
+    held = held or held_of(review)
+    context = pack_context(review, data, built, organisation, held, app.engine.clock.now())
+    context["figures"] = placed
+    context["own_page"] = {
+        s.key for s in built if s.rows >= LONG_SECTION or len(placed[s.key].shown) >= MANY_CHARTS
+    }
+    context.update(edition_context(review, data, edition or Edition(), app.engine.today()))
+    context["outputs"] = reviews_outputs.section(review, data, built, held, edition or Edition())
+    return render.render(
+        app.settings.reports_dir, TEMPLATE, context, app.settings.timezone, app.settings.date_format
     )
-    context = pack_context(review, data, built, charts, organisation, held, app.engine.clock.now())
-    return render.render(app.settings.reports_dir, TEMPLATE, context, app.settings.timezone)
+
+
+def held_of(review: ManagementReview) -> Held | None:
+    """The meeting as the review's trail recorded it, once held."""
+    held_on = review.field_value("held_on")
+    if not held_on:
+        return None
+    day = held_on if isinstance(held_on, date) else date.fromisoformat(str(held_on)[:10])
+    return Held(day, review.field_value("attendees") or "", review.field_value("minutes") or "")
 
 
 def pack_context(
     review: ManagementReview,
     data: ReviewData,
     built: list[Section],
-    charts: dict[str, str],
     organisation: str,
     held: Held | None,
     now: datetime,
@@ -87,68 +112,77 @@ def pack_context(
         "review": review,
         "scope": data.scope,
         "held": held,
+        "attendees": attendees(data, held),
         "generated_at": now,
         "trail_seal": data.trail_seal,
         "sections": built,
         "summary": summary(data, built),
-        "charts": {code: Markup(svg) for code, svg in charts.items()},  # noqa: S704 - drawn by matplotlib, not typed by a user
-        "trends": {s.indicator.code: s.trend_reading.explanation for s in data.series},
+        "person": data.person,
     }
 
 
-def summary(data: ReviewData, built: list[Section]) -> dict[str, Any]:
-    """What the directors read first: off target, overdue, what needs a decision."""
-    off = [s for s in data.series if s.status in (Status.WATCH, Status.BREACH)]
-    late = sorted((a for a in data.actions if a.days_overdue), key=lambda a: -a.days_overdue)
-    previous_open = [d for d in data.previous_decisions if d.action.state != "closed"]
+def attendees(data: ReviewData, held: Held | None) -> str:
+    """The attendees as typed, a handle among them written as the person's name."""
+    if held is None:
+        return ""
+    return ", ".join(data.person(a.strip()) for a in held.attendees.split(",") if a.strip())
+
+
+def edition_context(
+    review: ManagementReview, data: ReviewData, edition: Edition, today: date
+) -> dict[str, Any]:
+    """The document's reference (every page's footer) and what the cover says of it."""
+    if edition.revision is None:
+        written = f"draft of {data.day(today)}"
+    else:
+        written = f"revision {edition.revision}"
     return {
-        "off_target": indicator_table("Indicators off target", off, data),
-        "breaches": sum(1 for s in off if s.status == Status.BREACH),
-        "overdue_count": len(late),
-        "overdue": late[:SUMMARY_ROWS],
-        "open_breaches": [b for b in data.breaches if b.state == "open"],
-        "missing_sections": [s for s in built if s.missing],
-        "missing_measurements": len(data.missing),
-        "previous_open": previous_open,
+        "edition": edition,
+        "doc_ref": f"Management review pack · {review.title} · {written}",
     }
 
 
-def freeze(session: Session, review_id: int, html: str, actor: str, now: datetime) -> ReviewPack:
-    pack = ReviewPack(
-        review_kind=ReviewKind.MANAGEMENT,
-        review_id=review_id,
-        html=html,
-        content_hash=render.content_hash(html),
-        frozen_at=now,
-        frozen_by=actor,
-    )
-    session.add(pack)
-    session.flush()
-    return pack
+def pack(app: Services, review_id: int, revision: int | None = None) -> Pack:
+    """The frozen pack once the review is held (its hashes checked), else a fresh draft.
 
-
-def frozen(session: Session, review_id: int) -> ReviewPack | None:
-    return session.scalar(
-        select(ReviewPack).where(
-            ReviewPack.review_kind == ReviewKind.MANAGEMENT, ReviewPack.review_id == review_id
-        )
-    )
-
-
-def pack(app: Services, review_id: int) -> Pack:
-    """The frozen pack once the review is held (its hash checked), else a fresh draft."""
+    ``revision`` asks for one revision (the latest by default); asking for one of a pack
+    never frozen, or for one that does not exist, is refused.
+    """
     with app.database.reading() as session:
-        stored = frozen(session, review_id)
+        shared.record(session, ReviewKind.MANAGEMENT.value, review_id)  # the review exists
+        stored = reviews_frozen.stored(session, review_id, revision)
+        known = [p.revision for p in reviews_frozen.revisions(session, review_id)]
+    if stored is None and revision is not None:
+        have = ", ".join(map(str, known)) or "none: the review is not held yet"
+        raise ValidationError(
+            "revision",
+            f"management_review #{review_id} has no pack revision {revision} "
+            f"(frozen revisions: {have})",
+        )
     if stored is None:
         html = render_html(app, review_id)
         return Pack(html, False, render.content_hash(html))
-    if render.content_hash(stored.html) != stored.content_hash:
-        raise TrailError(
-            f"the frozen pack of management_review #{review_id} does not match the hash "
-            f"stored when it was frozen ({stored.content_hash[:12]}…): it was altered"
-        )
-    return Pack(stored.html, True, stored.content_hash, stored.frozen_at)
+    reviews_frozen.check(stored)
+    document = reviews_frozen.pdf_of(app.database, stored, lambda html: pdf(app, html))
+    return Pack(
+        stored.html,
+        True,
+        render.content_hash(document),
+        stored.frozen_at,
+        stored.revision,
+        document,
+    )
 
 
 def pdf(app: Services, html: str) -> bytes:
+    with warnings.catch_warnings():
+        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
+        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
+        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+        import weasyprint  # noqa: F401 - imported once here, under the filter
     return render.html_to_pdf(html, base_url=app.settings.reports_dir)
+
+
+def pdf_of(app: Services, found: Pack) -> bytes:
+    """The PDF of a pack: the stored bytes once frozen, else printed from the draft."""
+    return found.pdf if found.pdf is not None else pdf(app, found.html)

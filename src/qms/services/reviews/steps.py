@@ -2,24 +2,42 @@
 outputs, close (clause 9.3).
 
 Each fills what its workflow transition asks for from the data, so the values are kept
-in the trail with the transition; holding a management review freezes its pack.  The
-inputs are read as they stood when they were gathered (:mod:`qms.services.reviews.asof`).
+in the trail with the transition.  The inputs are read as they stood when they were
+gathered (:mod:`qms.services.reviews.asof`).
+
+Where a management review's pack freezes, and why twice.  The pack is frozen (HTML and
+PDF, :mod:`qms.services.reviews.frozen`) in the same transaction as two steps:
+
+- ``hold``: revision 1, the inputs the directors had before them, with the meeting's
+  date, attendees and minutes.  Its 9.3.3 section says that the decisions follow.
+- ``record_outputs``: revision 2, the same inputs as gathered and the 9.3.3 section with
+  every decision the directors took, each with its action, owner, due date and state.
+
+The decisions are recorded after the meeting (``qms review decide``, in state held) and
+the review's outputs close that list (state outputs_recorded).  A pack frozen only at
+holding would be a record whose minutes say "each decision below was agreed" above an
+empty 9.3.3 section; frozen only at the outputs, nothing would show what was presented
+at the meeting.  So both are kept: revision 2 is the record of the review (what a
+download returns by default), revision 1 stays retrievable (``--revision 1``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.errors import ValidationError
+from qms.errors import ConflictError, ValidationError
 from qms.models import HistoryEntry, ManagementReview, ProcessReview, ReviewKind, WorkflowRecord
+from qms.reporting.words import words_for
 from qms.services import shared
+from qms.services.reviews import frozen as reviews_frozen
 from qms.services.reviews import queries as reviews_queries
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews import service as reviews
+from qms.services.reviews.data import Edition, Held
 from qms.services.reviews.decisions import review_model
 from qms.services.reviews.inputs import SECTION_KEYS, SECTIONS, sections
 from qms.services.reviews.tables import Section
@@ -68,7 +86,9 @@ def assembled(app: Services, kind: ReviewKind, review_id: int) -> list[Section]:
     """The inputs of the review as they stood when gathered (until then: now)."""
     with app.database.reading() as session:
         review = shared.record(session, kind.value, review_id)
-        data = reviews_queries.load(session, reviews.scope_for(app, session, kind, review))
+        scope = reviews.scope_for(app, session, kind, review)
+        words = words_for(session, app.registry)
+        data = reviews_queries.load(session, scope, words, app.settings.date_format)
     return sections(data)
 
 
@@ -114,14 +134,11 @@ def cancel(app: Services, review_id: int, actor: str, reason: str) -> HistoryEnt
 def hold_management(
     app: Services, review_id: int, actor: str, held_on: date, attendees: str, minutes: str
 ) -> HistoryEntry:
-    """Record the review as held and freeze its pack, with its hash, in the same transaction."""
+    """Record the review as held and freeze its pack (revision 1), in the same transaction."""
     if held_on > app.engine.today():
         raise ValidationError("held_on", f"{held_on} is in the future")
-    held = reviews_pack.Held(held_on, attendees.strip(), minutes.strip())
-    html = reviews_pack.render_html(app, review_id, held)
-
-    def freeze(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
-        reviews_pack.freeze(session, review_id, html, actor, app.engine.clock.now())
+    held = Held(held_on, attendees.strip(), minutes.strip())
+    freeze = freezer(app, review_id, actor, "held", held, Edition())
 
     inputs = {"held_on": held_on, "attendees": attendees, "minutes": minutes}
     return shared.fire(
@@ -171,9 +188,53 @@ def record_outputs(
         )
     text = "; ".join(f"{d.category}: {d.title} (action #{d.action_id})" for d in taken)
     inputs = {"decisions": text, "qms_changes": qms_changes, "resource_needs": resource_needs}
+    edition = Edition(None, True, qms_changes.strip(), resource_needs.strip())
+    reason = "outputs recorded (clause 9.3.3)"
+    freeze = freezer(app, review_id, actor, reason, None, edition, [d.id for d in taken])
     return shared.fire(
-        app.database, app.engine, ReviewKind.MANAGEMENT, review_id, "record_outputs", actor, inputs
+        app.database,
+        app.engine,
+        ReviewKind.MANAGEMENT,
+        review_id,
+        "record_outputs",
+        actor,
+        inputs,
+        after=freeze,
     )
+
+
+def freezer(
+    app: Services,
+    review_id: int,
+    actor: str,
+    reason: str,
+    held: Held | None,
+    edition: Edition,
+    decided: list[int] | None = None,
+) -> reviews.AfterFire:
+    """Render the next revision of the pack (HTML and PDF) now, store it with the step.
+
+    Rendering takes a second or two, so it happens before the step's transaction; the
+    step then refuses if a decision was recorded in between (its pack would lack it).
+    """
+    with app.database.reading() as session:
+        number = reviews_frozen.next_revision(session, review_id)
+    edition = replace(edition, revision=number)
+    html = reviews_pack.render_html(app, review_id, held, edition)
+    pdf = reviews_pack.pdf(app, html)
+
+    def freeze(session: Session, record: WorkflowRecord, entry: HistoryEntry) -> None:
+        now_decided = [d.id for d in reviews.decisions(session, ReviewKind.MANAGEMENT, review_id)]
+        if decided is not None and now_decided != decided:
+            raise ConflictError(
+                f"{record.reference}: a decision was recorded while its outputs were; "
+                "record the outputs again (the pack must show every decision)"
+            )
+        if reviews_frozen.next_revision(session, review_id) != number:
+            raise ConflictError(f"{record.reference}: its pack was frozen meanwhile; try again")
+        reviews_frozen.store(session, review_id, html, pdf, actor, app.engine.clock.now(), reason)
+
+    return freeze
 
 
 def close(app: Services, kind: ReviewKind, review_id: int, actor: str) -> HistoryEntry:

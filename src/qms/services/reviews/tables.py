@@ -2,32 +2,28 @@
 
 A :class:`Section` is one 9.3.2 input with its summary, :class:`Table` rows and charts;
 :func:`indicator_table` lays out indicators with their latest value and status, and the
-small helpers here format numbers and days and pick indicators by topic.
+small helpers here write values and pick indicators by topic.  Every cell is written for
+the reader: names, labels, the institution's dates, whole numbers for counts
+(:mod:`qms.reporting.words`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
-from qms.models import Topic
+from qms.models import Direction, Indicator, Topic
+from qms.reporting.words import number, plural, whole
 from qms.services.indicators.series import Series
 from qms.services.indicators.vocabulary import Status
 from qms.services.reviews.data import MissingReason, ReviewData
 
-STATUS_TEXT = {Status.ON_TARGET: "on target", Status.WATCH: "off target", Status.BREACH: "alert"}
-INDICATOR_COLUMNS = (
-    "indicator",
-    "name",
-    "process",
-    "latest",
-    "value",
-    "target",
-    "alert",
-    "status",
-    "trend",
-)
+STATUS_TEXT = {Status.ON_TARGET: "On target", Status.WATCH: "Off target", Status.BREACH: "Alert"}
+INDICATOR_COLUMNS = ("indicator", "process", "period", "value", "target / alert", "status", "trend")
+INDICATOR_WIDTHS = (33, 10, 10, 12, 12, 10, 13)
+NUMERIC = frozenset({"value"})
+# Units that are measures, not things counted: their values keep their decimals.
+MEASURES = frozenset({"days", "hours", "minutes", "weeks", "months", "years"})
 
 
 @dataclass
@@ -36,6 +32,11 @@ class Table:
     columns: tuple[str, ...]
     rows: Sequence[tuple[str, ...]]
     flagged: frozenset[int] = frozenset()  # rows shown in red
+    widths: tuple[int, ...] = ()  # share of the page's width of each column, in percent
+    numeric: frozenset[int] = frozenset()  # columns of figures, aligned right
+    more: str = ""  # the rows left out of a long list, and where to find them all
+    indicators: tuple[str, ...] = ()  # an indicator table: the code of each row
+    see: str = ""  # an abridged table: the id of the section with the full rows
 
 
 @dataclass
@@ -54,32 +55,136 @@ class Section:
     def missing(self) -> bool:
         return bool(self.missing_reason) and not self.note
 
+    @property
+    def rows(self) -> int:
+        return sum(len(t.rows) for t in self.tables)
+
+
+# A list longer than this shows its first rows and says how many more there are: the pack
+# is read by directors; the registers behind it are a command away.
+LONGEST = 25
+
+
+def shortened(table: Table, left_out: int, where: str) -> Table:
+    """The table of the first rows of a longer list, saying what was left out and where."""
+    if left_out > 0:
+        table.more = f"{plural(left_out, 'more')} not shown here: {where}."
+    return table
+
 
 def num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return number(value, 2)
+
+
+def counted(unit: str) -> bool:
+    """Whether the unit names things counted ("start-ups", "complaints"): whole values."""
+    word = unit.strip().lower()
+    return word.isascii() and word.replace("-", "").isalpha() and word not in MEASURES
+
+
+def value_text(value: float | None, unit: str) -> str:
+    """A value with its unit: "88.3 %", "4.4 /5", "18 start-ups" (a count is whole)."""
+    if value is None:
+        return "—"
+    if counted(unit):
+        return f"{whole(value)} {singular(unit) if round(value) == 1 else unit}"
+    return f"{num(value)} {unit}".strip()
+
+
+def singular(unit: str) -> str:
+    """One of what a unit counts: "1 incident", "1 delivery", "1 start-up"."""
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    return unit.removesuffix("s")
+
+
+def target_text(indicator: Indicator) -> str:
+    """The target and the alert threshold, in the unit of the value: "≥ 85 / 75"."""
+    sign = "≥" if indicator.direction == Direction.HIGHER else "≤"
+    count = counted(indicator.unit)
+    target, alert = indicator.target, indicator.alert_threshold
+    written = whole if count else num
+    return f"{sign} {written(target)} / {written(alert)}"
+
+
+def status_text(s: Series) -> str:
+    return STATUS_TEXT[s.status] if s.status else "No value"
+
+
+def trend_text(s: Series) -> str:
+    """The trend in a word, or how many values it still lacks ("3 of 4 values")."""
+    label = s.trend
+    if label.startswith("not enough values"):
+        return f"Too few values ({label.partition('(')[2].removesuffix(' needed)')})"
+    return label[:1].upper() + label[1:]
 
 
 def indicator_table(title: str, all_series: Sequence[Series], data: ReviewData) -> Table:
     rows, flagged = [], set()
     for i, s in enumerate(all_series):
         latest, ind = s.latest, s.indicator
-        state = s.status
-        if state == Status.BREACH:
+        if s.status == Status.BREACH:
             flagged.add(i)
         rows.append(
             (
-                ind.code,
-                ind.name,
+                f"{ind.code} {ind.name}",
                 data.process_of.get(ind.id, ""),
                 latest.period if latest else "—",
-                f"{num(latest.value)} {ind.unit}" if latest else "no value",
-                num(ind.target),
-                num(ind.alert_threshold),
-                STATUS_TEXT[state] if state else "no value",
-                s.trend,
+                value_text(latest.value, ind.unit) if latest else "no value",
+                target_text(ind),
+                status_text(s),
+                trend_text(s),
             )
         )
-    return Table(title, INDICATOR_COLUMNS, rows, frozenset(flagged))
+    return Table(
+        title,
+        INDICATOR_COLUMNS,
+        rows,
+        frozenset(flagged),
+        INDICATOR_WIDTHS,
+        frozenset(i for i, c in enumerate(INDICATOR_COLUMNS) if c in NUMERIC),
+        indicators=tuple(s.indicator.code for s in all_series),
+    )
+
+
+def abridged(table: Table, see: str) -> Table:
+    """An indicator table whose rows were all shown in full before: name, value, status."""
+    keep = (0, 3, 5)
+    return Table(
+        table.title,
+        tuple(table.columns[i] for i in keep),
+        [tuple(row[i] for i in keep) for row in table.rows],
+        table.flagged,
+        (62, 20, 18),
+        frozenset({1}),
+        indicators=table.indicators,
+        see=see,
+    )
+
+
+def without_repeats(built: Sequence[Section]) -> None:
+    """Show each indicator's full row once: a later table of indicators all shown before
+    is abridged, pointing to the full rows (the pack stays short for 100 indicators)."""
+    first: dict[str, str] = {}
+    for section in built:
+        for i, table in enumerate(section.tables):
+            if not table.indicators:
+                continue
+            if all(code in first for code in table.indicators):
+                section.tables[i] = abridged(table, first[table.indicators[0]])
+            for code in table.indicators:
+                first.setdefault(code, f"input-{section.key}")
+
+
+def values_table(title: str, all_series: Sequence[Series]) -> Table:
+    """Indicators with too few values for a chart: their values, one row each."""
+    rows = []
+    for s in all_series:
+        ind = s.indicator
+        recorded = [p for p in s.points if p.value is not None]
+        values = " · ".join(f"{p.period}: {value_text(p.value, ind.unit)}" for p in recorded)
+        rows.append((f"{ind.code} {ind.name}", values or "no value", trend_text(s)))
+    return Table(title, ("indicator", "values recorded", "trend"), rows, widths=(38, 44, 18))
 
 
 def about(data: ReviewData, topic: Topic) -> list[Series]:
@@ -92,7 +197,3 @@ def with_values(series: Iterable[Series]) -> list[Series]:
 
 def off_target(series: Sequence[Series]) -> int:
     return sum(1 for x in series if x.status in (Status.WATCH, Status.BREACH))
-
-
-def day_text(day: date | None) -> str:
-    return day.isoformat() if day is not None else "—"

@@ -1,0 +1,191 @@
+"""The review pack a director reads: its PDF's text, and the PDF kept as it was frozen.
+
+A review is held, decides two actions (one already started, so that a state with a
+compound code is on the page), and records its outputs; the pack's PDF is then read as
+a director reads it: the decisions section with its owners by name, no handle of a
+person, no raw state code of the workflow files, a table of contents with page numbers,
+the footer on a body page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, update
+
+from qms.bootstrap import Services
+from qms.clock import FixedClock
+from qms.db import Database
+from qms.errors import TrailError, ValidationError
+from qms.models import Person, ReviewKind, ReviewPack
+from qms.services import shared
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import service as indicators
+from qms.services.reviews import decisions as reviews_decisions
+from qms.services.reviews import report as reviews_pack
+from qms.services.reviews import service as reviews
+from qms.services.reviews import steps as reviews_steps
+from qms.services.reviews.decisions import Decision
+from tests.cli import run
+from tests.factories import ROOT, load_example, services_for
+
+MR = ReviewKind.MANAGEMENT
+TODAY = date(2026, 11, 25)
+PERIOD = reviews.Plan(
+    date(2026, 12, 1), period_start=date(2025, 11, 1), period_end=date(2026, 10, 31)
+)
+
+
+@pytest.fixture
+def app(database: Database) -> Services:
+    load_example(database)
+    app: Services = services_for(database, FixedClock(datetime(2026, 11, 25, 9, tzinfo=UTC)))
+    spec = indicators_file.read(ROOT / "workflows" / "indicators.yaml")
+    with database.unit_of_work() as uow:
+        indicators.load(uow.session, spec, date(2026, 1, 5))
+        uow.commit()
+    for period, value in (
+        ("2026-07", "95"),
+        ("2026-08", "92"),
+        ("2026-09", "96"),
+        ("2026-10", "79"),
+    ):
+        indicators.record(app, "ebenoit", "TRN-04-GRADES", period, value)  # a chart, a breach
+    indicators.record(app, "sboyer", "RSC-02-SUPPLIERS", "2026-Q3", "90")  # too few: a table
+    return app
+
+
+def held(app: Services) -> int:
+    review = reviews.plan(app, MR, "tbrunet", PERIOD)
+    reviews.note(app, review.id, "b", "New national accreditation rules from 2027.", "tbrunet")
+    reviews_steps.gather(app, MR, review.id, "tbrunet")
+    for s in reviews_steps.assembled(app, MR, review.id):
+        if s.missing:
+            reviews_steps.explain_missing(
+                app, review.id, s.key, f"No record of {s.key} yet", "tbrunet"
+            )
+    reviews_steps.hold_management(
+        app, review.id, "hmarchal", TODAY, "hmarchal, tbrunet", "Each decision below was agreed."
+    )
+    return review.id
+
+
+def decided(app: Services, review_id: int) -> None:
+    hire = Decision("Recruit two lecturers", "amoulin", date(2027, 3, 1), "RSC-01", "resources")
+    taken = reviews_decisions.decide(app, MR, review_id, "hmarchal", hire)
+    procedure = Decision(
+        "Add delivery performance to the purchasing procedure",
+        "tbrunet",
+        date(2027, 2, 1),
+        "STE-01",
+        "qms_change",
+    )
+    reviews_decisions.decide(app, MR, review_id, "hmarchal", procedure)
+    action = taken.action_id
+    shared.fire(app.database, app.engine, "improvement_action", action, "approve", "ymasson", {})
+    shared.fire(app.database, app.engine, "improvement_action", action, "start", "amoulin", {})
+
+
+def text_of(pdf: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_the_frozen_pack_shows_the_decisions_by_name_and_label(app: Services) -> None:
+    review_id = held(app)
+    decided(app, review_id)
+    reviews_steps.record_outputs(app, review_id, "hmarchal")
+    found = reviews_pack.pack(app, review_id)
+    assert found.frozen and found.revision == 2 and found.pdf is not None
+    pages = text_of(found.pdf)
+    text = " ".join(pages)
+    outputs = text[text.rindex("9.3.3 — Outputs: the decisions of the review") :]
+    assert (
+        "Resource needs (1)" in outputs
+        and "Changes to the quality management system (1)" in outputs
+    )
+    assert "Recruit two lecturers" in outputs and "Amélie Moulin" in outputs
+    assert "In progress" in outputs and "Proposed" in outputs and "Thomas Brunet" in outputs
+    assert "Hélène Marchal, Thomas Brunet" in pages[0]  # the attendees typed as handles
+    with app.database.reading() as session:
+        handles = set(session.scalars(select(Person.handle)))
+    assert not [h for h in handles if re.search(rf"\b{re.escape(h)}\b", text)]
+    codes = {  # the states whose code is no English word: a code printed raw shows
+        state
+        for name in app.registry.names
+        for state in app.registry.current(name).states
+        if "_" in state
+    }
+    assert {"in_progress", "inputs_gathered", "outputs_recorded"} <= codes
+    assert not [c for c in codes if re.search(rf"\b{c}\b", text)]
+    assert "_" not in re.sub(r"\S+@\S+", "", text)  # nor any other code with an underscore
+
+
+def test_contents_footer_and_page_count(app: Services) -> None:
+    review_id = held(app)
+    found = reviews_pack.pack(app, review_id)
+    assert found.pdf is not None and found.revision == 1
+    pages = text_of(found.pdf)
+    assert len(pages) >= 6  # cover, contents, summary, inputs, outputs
+    contents = pages[1]
+    assert "Contents" in contents
+    listed = re.findall(r"(9\.3\.2 [a-f](?: \d)?) — [^.]+?\.{3,} ?(\d+)", contents)
+    assert [clause for clause, _ in listed][:2] == ["9.3.2 a", "9.3.2 b"] and len(listed) == 12
+    assert all(1 < int(page) <= len(pages) for _, page in listed)
+    assert re.search(r"9\.3\.3 — Outputs: the decisions of the review \.{3,} ?\d+", contents)
+    body = pages[3]
+    review_title = "Management review 2026 (period ending 2026-10-31)"
+    assert f"Management review pack · {review_title} · revision 1" in body
+    assert "Audit trail: " in body and f"page 4 of {len(pages)}" in body
+    outputs = " ".join(pages)[" ".join(pages).rindex("9.3.3 — Outputs") :]
+    assert "decisions are recorded after the meeting" in outputs  # not yet: says so
+
+
+def test_every_download_returns_the_stored_bytes_and_a_revision_keeps_the_old(
+    app: Services,
+) -> None:
+    review_id = held(app)
+    first = reviews_pack.pack(app, review_id)
+    again = reviews_pack.pack(app, review_id)
+    assert first.pdf is not None and first.pdf == again.pdf
+    assert first.content_hash == hashlib.sha256(first.pdf).hexdigest()
+    decided(app, review_id)
+    reviews_steps.record_outputs(app, review_id, "hmarchal")
+    assert reviews_pack.pack(app, review_id).revision == 2
+    assert reviews_pack.pack(app, review_id, revision=1).pdf == first.pdf
+    with pytest.raises(ValidationError, match=r"no pack revision 3 \(frozen revisions: 1, 2\)"):
+        reviews_pack.pack(app, review_id, revision=3)
+    with app.database.engine.begin() as conn:
+        conn.execute(
+            update(ReviewPack).where(ReviewPack.revision == 1).values(pdf=first.pdf + b"%")
+        )
+    with pytest.raises(TrailError, match="does not match the hash stored when it was frozen"):
+        reviews_pack.pack(app, review_id, revision=1)
+
+
+def test_the_command_writes_the_stored_bytes_and_prints_their_sha256(
+    app: Services,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    review_id = held(app)
+    monkeypatch.setenv("QMS_DATABASE_URL", app.database.url)
+    monkeypatch.setenv("QMS_WORKFLOWS_DIR", str(ROOT / "workflows"))
+    monkeypatch.setenv("QMS_REPORTS_DIR", str(ROOT / "reports"))
+    outputs = []
+    for name in ("one.pdf", "two.pdf"):
+        made = run(capsys, "review", "pack", "--review", str(review_id), "-o", str(tmp_path / name))
+        assert made.code == 0, made.err
+        outputs.append(made.out)
+    one, two = (tmp_path / "one.pdf").read_bytes(), (tmp_path / "two.pdf").read_bytes()
+    assert one == two
+    assert f"revision 1, frozen, sha256 {hashlib.sha256(one).hexdigest()}" in outputs[0]
+    with app.database.reading() as session:
+        stored = session.scalars(select(ReviewPack)).one()
+        assert stored.pdf == one and stored.pdf_sha256 == hashlib.sha256(one).hexdigest()
