@@ -1,9 +1,10 @@
 """Demo data: a believable year of the example institution's quality system.
 
-Each capability contributes one step (a module listed in STEPS with a ``run(ctx)``
-function returning the lines it reports).  A step moves the injected clock through
-the year as it works, so the trail shows when each thing happened, and skips itself
-when its records already exist, so `qms demo` can be run again safely.
+Each capability contributes one step (a module listed in STEPS): its ``plan(ctx)`` adds
+the events of its year to the one timeline the context holds (or notes that its records
+are already there, so `qms demo` can be run again safely), and once the whole timeline is
+played in time order its ``report(ctx)`` says what is stored.  An event that the engine
+refuses is a bug of the story: :func:`run` raises :class:`StoryRefused` naming them.
 
 The story names the example institution's processes and people, so it is played only on
 the example's process map (``workflows/process-map.yaml``, organisation ``VSE``); on any
@@ -14,26 +15,31 @@ from __future__ import annotations
 
 import importlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
+from qms.audit_policy import parse_closed_periods
 from qms.bootstrap import Services, bootstrap
 from qms.clock import FixedClock
 from qms.config import Settings
 from qms.db import Database
+from qms.demo.timeline import Timeline
 from qms.errors import QmsError
 from qms.models import Organisation
+
+if TYPE_CHECKING:
+    from qms.demo.cases import Case
 
 SEED = 9001
 EXAMPLE_ORGANISATION = "VSE"  # the organisation code of workflows/process-map.yaml
 STEPS: list[str] = [
-    # one module per capability, in the order they build on each other
-    "qms.demo.capa",
+    # one module per capability; the audit programme is planned first (in December)
     "qms.demo.audits",
     "qms.demo.reviews",
+    "qms.demo.capa",
 ]
 
 
@@ -42,20 +48,34 @@ class DemoContext:
     app: Services  # its engine runs on ``clock``
     clock: FixedClock
     rng: random.Random
-    today: date
+    today: date  # the demo's last day: the day before the real today
+    timeline: Timeline
+    skipped: set[str] = field(default_factory=set)  # steps whose records were there
+    titles: set[tuple[str, str]] = field(default_factory=set)  # (process, action title)
+    audit_cases: list[Case] = field(default_factory=list)  # raised by audit findings
+    breaches: dict[str, tuple[datetime, str]] = field(default_factory=dict)  # code: when, period
+    reviews: dict[str, int] = field(default_factory=dict)  # the management review being played
+    notes: dict[str, str] = field(default_factory=dict)  # what a step reports
 
     @property
     def start(self) -> date:
         return self.today - timedelta(days=365)
 
-    def at(self, day: date, hour: int = 10) -> None:
-        """Move the clock to ``day`` at ``hour`` in the institution's time zone."""
-        local = datetime.combine(day, time(hour), tzinfo=self.app.settings.zone)
-        self.clock.at = local.astimezone(UTC)
+    def unique_title(self, process: str, *candidates: str) -> str:
+        """The first candidate not yet an action title on ``process`` (no action twice)."""
+        for title in candidates:
+            if (process, title) not in self.titles:
+                self.titles.add((process, title))
+                return title
+        raise ValueError(f"every title is taken on {process}: {candidates}")
 
 
 class NotTheExample(QmsError):
     """The loaded process map is another institution's: the demo's story does not fit it."""
+
+
+class StoryRefused(QmsError):
+    """The engine refused steps of the demo's story: the story is wrong, not the engine."""
 
 
 def check_example(database: Database) -> bool:
@@ -75,7 +95,19 @@ def check_example(database: Database) -> bool:
 
 
 class Step(Protocol):
-    def run(self, ctx: DemoContext) -> list[str]: ...
+    def plan(self, ctx: DemoContext) -> None: ...
+
+    def report(self, ctx: DemoContext) -> list[str]: ...
+
+
+def context(settings: Settings, database: Database, today: date) -> DemoContext:
+    last_day = today - timedelta(days=1)
+    clock = FixedClock(datetime.combine(last_day, time(9), tzinfo=UTC))
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
+    closed = parse_closed_periods(settings.audit_closed_periods)
+    start = last_day - timedelta(days=365)
+    timeline = Timeline(clock, rng, settings.zone, closed, start, last_day)
+    return DemoContext(bootstrap(settings, clock, database), clock, rng, last_day, timeline)
 
 
 def run(settings: Settings, database: Database, today: date) -> list[str]:
@@ -84,12 +116,13 @@ def run(settings: Settings, database: Database, today: date) -> list[str]:
     another institution's map is refused (:class:`NotTheExample`)."""
     if not check_example(database):
         return []
-    last_day = today - timedelta(days=1)
-    clock = FixedClock(datetime.combine(last_day, time(9), tzinfo=UTC))
-    rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
-    ctx = DemoContext(bootstrap(settings, clock, database), clock, rng, last_day)
-    lines: list[str] = []
-    for name in STEPS:
-        step: Step = importlib.import_module(name)
-        lines.extend(step.run(ctx))
-    return lines
+    ctx = context(settings, database, today)
+    steps: list[Step] = [importlib.import_module(name) for name in STEPS]
+    for step in steps:
+        step.plan(ctx)
+    ctx.timeline.play()
+    refused = ctx.timeline.refusals
+    if refused:
+        listed = "\n  ".join(refused)
+        raise StoryRefused(f"the engine refused {len(refused)} steps of the demo:\n  {listed}")
+    return [line for step in steps for line in step.report(ctx)]

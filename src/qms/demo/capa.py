@@ -1,281 +1,167 @@
 """Demo step: a year of nonconformities and improvement actions across the example processes.
 
-Records are spread over the past year and taken as far through their workflow as
-their age allows, so every state shows up: some closed as effective, some found
-ineffective and analysed again, some cancelled or rejected, some overdue.  The
-problems and ideas themselves are in :mod:`qms.demo.capa_story`.
+The problems of :mod:`qms.demo.capa_story` are logged over the year, some of them twice
+(the second time the engine flags a repeat); with the nonconformities the audit findings
+raised they are followed by :mod:`qms.demo.cases` as far as their age allows.  The
+staff's ideas become improvement actions, approved (or rejected), carried out and checked.
+The year holds 40 nonconformities in all, whatever the audits raised.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from qms.demo import DemoContext
-from qms.demo.capa_story import IDEAS, PROBLEMS, QUALITY_MANAGER, Problem
-from qms.errors import QmsError
-from qms.models import Nonconformity, Role
-from qms.services import duties, shared
-from qms.services.capa import actions, nonconformities, register
+from qms.demo import cases as demo_cases
+from qms.demo.capa_story import CRITERIA, IDEAS, PROBLEMS, QUALITY_MANAGER, STRONGER, Problem
+from qms.demo.cases import Case, People, fire_action
+from qms.demo.texts import records_of
+from qms.demo.timeline import Occurrence
+from qms.models import ImprovementAction, Nonconformity
+from qms.services.capa import actions, nonconformities
 from qms.services.capa.actions import NewAction
 from qms.services.capa.nonconformities import NewNonconformity
-from qms.services.processmap import queries as processmap
+
+NAME = "capa"
+NONCONFORMITIES = 40  # in the year, those raised by audit findings included
+BREACH_SOURCE = "RSC-02-SUPPLIERS"  # the indicator whose breach is logged as a nonconformity
 
 
-@dataclass
-class Timeline:
-    """Events of the year, run in date order so the trail reads like the year it was."""
-
-    ctx: DemoContext
-    events: list[tuple[date, int, Callable[[], None]]]
-
-    def add(self, day: date, event: Callable[[], None]) -> bool:
-        if day > self.ctx.today:
-            return False
-        self.events.append((day, len(self.events), event))
-        return True
-
-    def play(self) -> list[str]:
-        """Run the events; return why each one that did not apply was refused."""
-        refusals = []
-        for day, seq, event in sorted(self.events, key=lambda e: (e[0], e[1])):
-            self.ctx.at(day, hour=9 + seq % 8)
-            try:
-                event()
-            except QmsError as exc:
-                refusals.append(f"{day}: {exc}")
-        return refusals
-
-
-def run(ctx: DemoContext) -> list[str]:
+def plan(ctx: DemoContext) -> None:
     with ctx.app.database.reading() as session:
         if session.scalar(select(func.count()).select_from(Nonconformity)):
-            return ["nonconformities and actions: already present, left as they are"]
-        holders = processmap.holders(session, ctx.today)
-        tree = processmap.tree(session)
-    codes = {p.id: p.code for m in tree for p in m.processes}
-    pilots = {
-        codes[a.process_id]: a.person.handle
-        for a in holders
-        if a.role == Role.PILOT and a.process_id in codes
-    }
-    helpers: dict[str, list[str]] = {}
-    for a in holders:
-        if a.role in (Role.CORRESPONDENT, Role.CONTRIBUTOR) and a.process_id in codes:
-            helpers.setdefault(codes[a.process_id], []).append(a.person.handle)
-    timeline = Timeline(ctx, [])
-    for index, problem in enumerate(PROBLEMS * 2):
-        _nonconformity(timeline, index, problem, pilots, helpers)
-    for index, idea in enumerate(IDEAS * 2):
-        _idea(timeline, index, idea, pilots, helpers)
-    refusals = timeline.play()
+            ctx.skipped.add(NAME)
+            return
+    people = demo_cases.people(ctx)
+    logged = [_case(ctx, i, p, people) for i, p in enumerate(_problems(ctx))]
+    latest = sorted(logged, key=lambda c: c.detected)
+    for case, state in zip(latest[::-1], ("detected", "analysed", "contained"), strict=False):
+        case.waits_in = state
+    for case in [*logged, *ctx.audit_cases]:
+        demo_cases.follow(ctx, case, people)
+    for index, idea in enumerate(IDEAS):
+        _idea(ctx, index, idea, people)
+
+
+def report(ctx: DemoContext) -> list[str]:
+    if NAME in ctx.skipped:
+        return ["nonconformities and actions: already present, left as they are"]
     with ctx.app.database.reading() as session:
-        count = session.scalar(select(func.count()).select_from(Nonconformity)) or 0
-    lines = [
-        f"nonconformities and actions: {count} nonconformities and "
-        f"{len(timeline.events)} workflow steps over the past year"
+        ncs = session.scalar(select(func.count()).select_from(Nonconformity)) or 0
+        acts = session.scalar(select(func.count()).select_from(ImprovementAction)) or 0
+    return [
+        f"nonconformities and actions: {ncs} nonconformities and {acts} actions over the "
+        f"past year, {ctx.timeline.played} steps played in date order"
     ]
-    if refusals:
-        lines.append(f"  {len(refusals)} steps were refused, the first: {refusals[0]}")
-    return lines
 
 
-def _nonconformity(
-    timeline: Timeline,
-    index: int,
-    problem: Problem,
-    pilots: dict[str, str],
-    helpers: dict[str, list[str]],
-) -> None:
-    ctx, rng = timeline.ctx, timeline.ctx.rng
-    pilot = pilots[problem.process]
-    owner = rng.choice(helpers.get(problem.process, [pilot]))
-    detected = ctx.start + timedelta(days=rng.randint(5, 350))
-    ids: dict[str, int] = {}
-    spec = NewNonconformity(
-        title=problem.title,
+def _problems(ctx: DemoContext) -> list[tuple[Problem, int]]:
+    """Each problem once, then again for the first ones, up to the year's count."""
+    again = max(0, NONCONFORMITIES - len(ctx.audit_cases) - len(PROBLEMS))
+    return [(p, 0) for p in PROBLEMS] + [(p, 1) for p in PROBLEMS[:again]]
+
+
+def _case(ctx: DemoContext, index: int, chosen: tuple[Problem, int], people: People) -> Case:
+    problem, occurrence = chosen
+    rng = ctx.rng
+    detected = _detected(ctx, problem, occurrence)
+    title = problem.title if occurrence == 0 else f"{problem.title} ({detected:%B} case)"
+    stronger = [s.format(plan=problem.plan) for s in STRONGER]
+    first = [problem.plan, *stronger] if occurrence == 0 else [*stronger[1:], problem.plan]
+    plans = [
+        ctx.unique_title(problem.process, *first),
+        ctx.unique_title(problem.process, *stronger),
+    ]
+    case = Case(
+        index=index,
         process=problem.process,
-        source=problem.source,
-        severity=problem.severity,
-        description=problem.title + ".",
-        reference=_reference(problem, index, detected),
+        title=title,
+        cause=problem.cause,
+        detected=detected,
+        containment=problem.containment,
+        root_cause=problem.root_cause,
+        plans=plans,
+        criteria=CRITERIA[index % len(CRITERIA)],
+        owner=rng.choice(people.helpers.get(problem.process, [people.pilots[problem.process]])),
     )
+    ctx.timeline.occurrences.append(
+        Occurrence(
+            problem.process, problem.cause, detected.date(), f"nonconformity {title!r} logged"
+        )
+    )
+    spec = _spec(ctx, case, problem, index)
+    pilot = people.pilots[problem.process]
 
     def create() -> None:
-        ids["nc"] = nonconformities.new(ctx.app, pilot, spec).id
+        case.ids["nc"] = nonconformities.new(ctx.app, pilot, spec).id
 
-    def fire(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
-        return lambda: None if "nc" not in ids else _fire_nc(ctx, ids["nc"], trigger, actor, inputs)
-
-    def act(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
-        """A step of the corrective action the nonconformity planned."""
-        return lambda: (
-            None if "nc" not in ids else _fire_nc_action(ctx, ids["nc"], trigger, actor, inputs)
-        )
-
-    timeline.add(detected, create)
-    if index % 11 == 10:
-        return  # just logged: waiting for containment
-    if index % 17 == 16:
-        timeline.add(
-            detected + timedelta(days=2),
-            fire("cancel", QUALITY_MANAGER, cancellation_reason="Recorded twice"),
-        )
-        return
-    day = detected + timedelta(days=rng.randint(0, 3))
-    containment = f"Immediate fix while the cause is analysed: {problem.plan.lower()}"
-    if not timeline.add(day, fire("contain", pilot, containment=containment)) or index % 13 == 12:
-        return
-    day += timedelta(days=rng.randint(4, 15))
-    analysis = {
-        "root_cause": problem.root_cause,
-        "cause_category": problem.cause,
-        "similar_nonconformities": "Searched the register: none open",
-        "corrective_action_needed": "yes",
-    }
-    if not timeline.add(day, fire("analyse", pilot, **analysis)):
-        return
-    _plan_and_check(timeline, index, problem, day, pilot, owner, fire, act)
+    at = ctx.timeline.add(detected.date(), create, f"log {case.what}")
+    case.detected = at or detected
+    return case
 
 
-def _reference(problem: Problem, index: int, detected: date) -> str:
+def _detected(ctx: DemoContext, problem: Problem, occurrence: int) -> datetime:
+    """When it happened: spread over the year; a breach's a few days after the breach."""
+    breach = ctx.breaches.get(BREACH_SOURCE)
+    if problem.source == "indicator_breach" and breach is not None:
+        at = ctx.timeline.moment(breach[0].date() + timedelta(days=2), after=breach[0])
+    else:
+        low, high = (10, 200) if occurrence == 0 else (150, 340)
+        at = ctx.timeline.moment(ctx.start + timedelta(days=ctx.rng.randint(low, high)))
+    if at is None:  # after the year: on its last day
+        at = ctx.timeline.moment(ctx.today - timedelta(days=3))
+    assert at is not None
+    return at
+
+
+def _spec(ctx: DemoContext, case: Case, problem: Problem, index: int) -> NewNonconformity:
+    day = case.detected.date()
+    return NewNonconformity(
+        title=case.title,
+        process=problem.process,
+        source=_source(ctx, problem),
+        severity=problem.severity,
+        description=f"{case.title}: found on {day:%d %B %Y} in the {records_of(problem.process)}.",
+        reference=_reference(ctx, problem, index, day),
+    )
+
+
+def _source(ctx: DemoContext, problem: Problem) -> str:
+    if problem.source == "indicator_breach" and BREACH_SOURCE not in ctx.breaches:
+        return "incident"
+    return problem.source
+
+
+def _reference(ctx: DemoContext, problem: Problem, index: int, detected: date) -> str:
     """Where the nonconformity came from (clause 10.2.2 a): a complaint's number, the
-    certification body's report."""
+    certification body's report, the indicator breach."""
     if problem.source == "complaint":
         return f"Complaint CPL-{detected.year}-{index + 1:03d}"
     if problem.source == "external_audit":
         return f"Certification body's surveillance audit report {detected.year}"
+    if problem.source == "indicator_breach" and BREACH_SOURCE in ctx.breaches:
+        return f"Breach of {BREACH_SOURCE} for {ctx.breaches[BREACH_SOURCE][1]}"
     return ""
 
 
-def _plan_and_check(
-    timeline: Timeline,
-    index: int,
-    problem: Problem,
-    day: date,
-    pilot: str,
-    owner: str,
-    fire: Callable[..., Callable[[], None]],
-    act: Callable[..., Callable[[], None]],
-) -> None:
-    """The corrective action planned on the nonconformity is an action record: approved by
-    someone other than its owner, carried out, its effectiveness checked against its
-    criteria; then the nonconformity is implemented, checked and closed (clause 10.2.1)."""
-    rng = timeline.ctx.rng
-    day += timedelta(days=rng.randint(3, 10))
-    due = day + timedelta(days=rng.randint(30, 75))
-    check = due + timedelta(days=rng.randint(30, 60))
-    plan = {
-        "action_plan": problem.plan,
-        "action_owner": owner,
-        "action_due_date": due.isoformat(),
-        "effectiveness_criteria": "No new occurrence over the following term",
-        "effectiveness_check_date": check.isoformat(),
-    }
-    if not timeline.add(day, fire("plan_action", pilot, **plan)):
-        return
-    _approve(timeline, day + timedelta(days=1), pilot, owner, act)
-    if not timeline.add(day + timedelta(days=2), act("start", owner)) or index % 5 == 3:
-        return  # still waiting for its action: overdue once the due date passes
-    done = max(due + timedelta(days=rng.randint(-15, 20)), day + timedelta(days=3))
-    if not timeline.add(done, act("complete", owner, work_done=problem.plan + ": done")):
-        return
-    notes = f"{problem.plan}: done by the action's owner"
-    if not timeline.add(done, fire("implement", pilot, implementation_notes=notes)):
-        return
-    ineffective = index % 6 == 2
-    checked = max(check, done)
-    checker = pilot if owner != pilot else QUALITY_MANAGER
-    result = "ineffective" if ineffective else "effective"
-    evidence = (
-        "The problem happened again" if ineffective else "No recurrence observed since the change"
-    )
-    timeline.add(checked, act("check_effectiveness", checker))
-    closing = "close_ineffective" if ineffective else "close"
-    timeline.add(checked, act(closing, checker, effectiveness_result=result,
-                              effectiveness_evidence=evidence))  # fmt: skip
-    if not timeline.add(
-        checked,
-        fire(
-            "check_effectiveness",
-            pilot,
-            effectiveness_result=result,
-            effectiveness_evidence=f"{evidence}; its corrective action was checked and closed",
-        ),
-    ):
-        return
-    later = checked + timedelta(days=rng.randint(1, 10))
-    if index % 14 == 13:
-        return  # checked, waiting for the quality manager to close it
-    if ineffective:
-        timeline.add(
-            later,
-            fire(
-                "reanalyse",
-                QUALITY_MANAGER,
-                reanalysis_reason="The same failure recurred after the change",
-            ),
-        )
-    else:
-        timeline.add(later, fire("close", QUALITY_MANAGER))
-
-
-def _approve(
-    timeline: Timeline, day: date, pilot: str, owner: str, act: Callable[..., Callable[[], None]]
-) -> None:
-    """The pilot approves; when the pilot is the action's owner too, the quality manager
-    first records an exception to the segregation of duties (clause 5.3), with its reason."""
-    if owner == pilot:
-        timeline.add(day, act("exception", owner))
-    timeline.add(day, act("approve", pilot))
-
-
-def _fire_nc(
-    ctx: DemoContext, nc_id: int, trigger: str, actor: str, inputs: dict[str, str]
-) -> None:
-    nonconformities.fire(ctx.app, nc_id, trigger, actor, inputs)
-
-
-def _fire_nc_action(
-    ctx: DemoContext, nc_id: int, trigger: str, actor: str, inputs: dict[str, str]
-) -> None:
-    with ctx.app.database.reading() as session:
-        planned = register.actions_of(session, nc_id)
-    if not planned:
-        return  # its plan was refused (the timeline reports why)
-    action_id = planned[-1].id
-    if trigger == "exception":
-        _exception(ctx, action_id, actor)
-        return
-    _fire_action(ctx, action_id, trigger, actor, inputs)
-
-
-def _exception(ctx: DemoContext, action_id: int, owner: str) -> None:
-    """The quality manager lets a pilot who owns the action approve it (clause 5.3)."""
-    reason = "The pilot is the only person working on this process"
-    duties.grant(
-        ctx.app, QUALITY_MANAGER, "improvement_action", action_id, "approve", owner, reason
-    )
-
-
-def _idea(
-    timeline: Timeline,
-    index: int,
-    idea: tuple[str, str, str],
-    pilots: dict[str, str],
-    helpers: dict[str, list[str]],
-) -> None:
-    ctx, rng = timeline.ctx, timeline.ctx.rng
+def _idea(ctx: DemoContext, index: int, idea: tuple[str, str, str], people: People) -> None:
+    """A staff suggestion taken through its workflow; the latest ones are still waiting."""
+    rng, line = ctx.rng, ctx.timeline
     process, title, kind = idea
-    pilot = pilots[process]
-    owner = rng.choice(helpers.get(process, [pilot]))
-    created = ctx.start + timedelta(days=rng.randint(5, 355))
-    due = created + timedelta(days=rng.randint(30, 120))
-    check = due + timedelta(days=45)
-    ids: dict[str, int] = {}
+    ctx.unique_title(process, title)
+    pilot = people.pilots[process]
+    owner = rng.choice(people.helpers.get(process, [pilot]))
+    recent = index % 10 == 9 or index % 11 == 7
+    created_day = (
+        ctx.today - timedelta(days=12)
+        if recent
+        else ctx.start + timedelta(days=rng.randint(20, 300))
+    )
+    due = created_day + timedelta(days=rng.randint(40, 110))
+    check = due + timedelta(days=60)
     spec = NewAction(
         title=title,
         process=process,
@@ -284,66 +170,74 @@ def _idea(
         kind=kind,
         priority=rng.choice(["low", "normal", "normal", "high"]),
         origin="suggestion",
-        effectiveness_criteria="Benefit observed by the pilot",
+        effectiveness_criteria="Benefit seen by the pilot over the two months after it is done",
         effectiveness_check_date=check,
     )
+    ids: dict[str, int] = {}
 
     def create() -> None:
         ids["a"] = actions.new(ctx.app, owner, spec).id
 
     def fire(trigger: str, actor: str, **inputs: str) -> Callable[[], None]:
-        return lambda: (
-            None if "a" not in ids else _fire_action(ctx, ids["a"], trigger, actor, inputs)
-        )
+        return lambda: fire_action(ctx, ids["a"], trigger, actor, inputs)
 
-    timeline.add(created, create)
-    if index % 10 == 9:
+    at = line.add(created_day, create, f"propose {title!r}")
+    if at is None or index % 10 == 9:
         return  # proposed: waiting for the pilot
-    day = created + timedelta(days=rng.randint(1, 7))
+    approver = people.approver(process, owner) or pilot
     if index % 9 == 4:
-        timeline.add(day, fire("reject", pilot, rejection_reason="Not a priority this year"))
+        line.add(
+            at.date() + timedelta(days=3),
+            fire(
+                "reject",
+                approver,
+                rejection_reason=f"{title}: not a priority for {process} this year",
+            ),
+            "reject",
+            after=at,
+        )
         return
-    if owner == pilot:  # the owner may not approve their own action (clause 5.3)
-        timeline.add(day, lambda: None if "a" not in ids else _exception(ctx, ids["a"], owner))
-    if not timeline.add(day, fire("approve", pilot)) or index % 11 == 7:
+    at = line.add(
+        at.date() + timedelta(days=rng.randint(1, 5)),
+        fire("approve", approver),
+        "approve",
+        after=at,
+    )
+    if at is None or index % 11 == 7:
         return
-    checker = pilot if owner != pilot else QUALITY_MANAGER
-    day += timedelta(days=rng.randint(1, 10))
-    if not timeline.add(day, fire("start", owner)) or index % 4 == 1:
+    at = line.add(
+        at.date() + timedelta(days=rng.randint(1, 10)), fire("start", owner), "start", after=at
+    )
+    if at is None or (index % 4 == 1 and due > ctx.today - timedelta(days=60)):
         return  # in progress: overdue once its due date passes
-    done = due + timedelta(days=rng.randint(-20, 10))
-    if not timeline.add(done, fire("complete", owner, work_done=f"{title}: in place")):
-        return
-    if index % 8 == 6:
+    done_day = max(due + timedelta(days=rng.randint(-20, 8)), at.date() + timedelta(days=5))
+    work = f"{title}: in place in {records_of(process)} since {done_day:%B}"
+    at = line.add(done_day, fire("complete", owner, work_done=work), "complete", after=at)
+    if at is None or index % 8 == 6:
         return  # done, effectiveness not yet checked
-    if not timeline.add(max(done, check), fire("check_effectiveness", checker)) or index % 12 == 3:
+    checker = people.approver(process, owner) or QUALITY_MANAGER
+    check_day = max(check, at.date() + timedelta(days=60))
+    at = line.add(check_day, fire("check_effectiveness", checker), "check", after=at)
+    if at is None or index % 12 == 3:
         return
-    closing = max(done, check) + timedelta(days=rng.randint(1, 7))
+    closing = at.date() + timedelta(days=rng.randint(1, 7))
     if index % 7 == 5:
-        timeline.add(
+        line.add(
             closing,
             fire(
                 "reopen",
                 checker,
-                reopen_reason="Not used yet by the teams",
+                reopen_reason=f"{title}: not used by the teams yet",
                 effectiveness_result="ineffective",
             ),
+            "reopen",
+            after=at,
         )
-    else:
-        timeline.add(
-            closing,
-            fire(
-                "close",
-                checker,
-                effectiveness_result="effective",
-                effectiveness_evidence="Confirmed at the process review",
-            ),
-        )
-
-
-def _fire_action(
-    ctx: DemoContext, action_id: int, trigger: str, actor: str, inputs: dict[str, str]
-) -> None:
-    shared.fire(
-        ctx.app.database, ctx.app.engine, "improvement_action", action_id, trigger, actor, inputs
+        return
+    seen = f"{title}: used in {rng.randint(5, 30)} {records_of(process)} since {at:%B}"
+    line.add(
+        closing,
+        fire("close", checker, effectiveness_result="effective", effectiveness_evidence=seen),
+        "close",
+        after=at,
     )

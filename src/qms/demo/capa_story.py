@@ -11,6 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 QUALITY_MANAGER = "tbrunet"
+# Effectiveness criteria and the days they name: the check is no sooner (clause 10.2.1 d).
+CRITERIA = [
+    ("No new occurrence over the three months after the change", 90),
+    ("No similar case in the next two months of records", 60),
+    ("No new occurrence over the following term", 90),
+]
+# How a second round strengthens an action: its title differs from the first (no duplicates).
+STRONGER = [
+    "{plan}, checked by the pilot each month",
+    "{plan}, with a named deputy",
+    "{plan}, audited by the quality office each term",
+    "{plan}, in the process sheet",
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,7 @@ class Problem:
     root_cause: str
     cause: str
     plan: str
+    containment: str = ""  # the immediate correction, before the cause is analysed
 
 
 PROBLEMS = [
@@ -35,6 +49,7 @@ PROBLEMS = [
         "No publication deadline in the grading procedure",
         "method",
         "Add a 15-day publication deadline and a reminder to the grading procedure",
+        "Grades of the S5 exams published the same day from the signed sheets",
     ),
     Problem(
         "TRN-01",
@@ -44,6 +59,7 @@ PROBLEMS = [
         "Room bookings kept in two calendars",
         "method",
         "Merge the teaching and exam calendars into one booking tool",
+        "Second exam moved to a free room and the students told by text message",
     ),
     Problem(
         "TRN-01",
@@ -53,6 +69,7 @@ PROBLEMS = [
         "Evaluation reminders sent to a mailing list that no longer exists",
         "method",
         "Send evaluation reminders from the learning platform to each class",
+        "Evaluation forms sent by hand to the four modules' classes",
     ),
     Problem(
         "TRN-02",
@@ -62,6 +79,7 @@ PROBLEMS = [
         "No one assigned to report contract breaks",
         "people",
         "Name a contract officer and add the report to the break checklist",
+        "Funder told of the break by the apprenticeship office the same week",
     ),
     Problem(
         "TRN-03",
@@ -71,6 +89,7 @@ PROBLEMS = [
         "Certificate template filled by hand",
         "method",
         "Generate certificates from the attendance records",
+        "Wrong certificates recalled and reissued with the hours from the sheets",
     ),
     Problem(
         "RES-02",
@@ -80,6 +99,7 @@ PROBLEMS = [
         "Calibration due dates kept in a personal spreadsheet",
         "equipment",
         "Record calibration dates in the equipment register with reminders",
+        "Bench stopped, tests since the due date put on hold until recalibration",
     ),
     Problem(
         "RES-02",
@@ -89,6 +109,7 @@ PROBLEMS = [
         "Temperature probe not checked between campaigns",
         "equipment",
         "Add a probe check to the start-of-campaign list",
+        "Ageing test stopped and the specimens set aside",
     ),
     Problem(
         "RES-03",
@@ -98,6 +119,7 @@ PROBLEMS = [
         "Field laptops not backed up during campaigns",
         "equipment",
         "Daily upload of field data to the research storage",
+        "Remaining field notes photographed and uploaded the same evening",
     ),
     Problem(
         "RES-04",
@@ -107,6 +129,7 @@ PROBLEMS = [
         "Cooling alarm not forwarded to the on-call engineer",
         "equipment",
         "Forward data-centre alarms to the on-call phone",
+        "Jobs moved to the partner centre's cluster until cooling was back",
     ),
     Problem(
         "RES-01",
@@ -116,6 +139,7 @@ PROBLEMS = [
         "No follow-up of thesis durations",
         "method",
         "Review thesis durations at each doctoral committee",
+        "Extension requests filed for the two students at the next committee",
     ),
     Problem(
         "ECO-01",
@@ -125,6 +149,7 @@ PROBLEMS = [
         "No capacity check in the contract circuit",
         "method",
         "Add the laboratory head's sign-off to the contract circuit",
+        "Contract work rescheduled with the partner to fit the laboratory's capacity",
     ),
     Problem(
         "ECO-02",
@@ -134,6 +159,7 @@ PROBLEMS = [
         "Exit interview not in the incubation agreement",
         "method",
         "Add the exit interview to the incubation agreement",
+        "Exit interview held by phone with the founders",
     ),
     Problem(
         "RSC-01",
@@ -143,6 +169,7 @@ PROBLEMS = [
         "Induction checklist did not include the safety training",
         "people",
         "Add safety training to the induction checklist with a deadline",
+        "The five new staff booked on the next safety session",
     ),
     Problem(
         "RSC-02",
@@ -152,6 +179,7 @@ PROBLEMS = [
         "Evaluation campaign not planned",
         "method",
         "Plan the supplier evaluation campaign each January",
+        "Evaluation of the ten main suppliers done within the month",
     ),
     Problem(
         "RSC-02",
@@ -161,6 +189,7 @@ PROBLEMS = [
         "Approved list not visible in the ordering tool",
         "method",
         "Show the approved suppliers in the ordering tool",
+        "Order confirmed only after the supplier was checked by purchasing",
     ),
     Problem(
         "RSC-03",
@@ -170,6 +199,7 @@ PROBLEMS = [
         "Restore procedure out of date",
         "method",
         "Update the restore procedure and test restores each quarter",
+        "Last good backup restored on a test server to prove it usable",
     ),
     Problem(
         "RSC-03",
@@ -179,6 +209,7 @@ PROBLEMS = [
         "Service desk understaffed in September",
         "people",
         "Add a self-service password reset",
+        "Waiting password requests answered by the on-call technician",
     ),
     Problem(
         "RSC-04",
@@ -188,6 +219,7 @@ PROBLEMS = [
         "Inspection contract renewed late",
         "material",
         "Track inspection contracts in the facilities plan",
+        "Extinguishers of building C inspected by the contractor within two days",
     ),
     Problem(
         "STE-03",
@@ -197,6 +229,7 @@ PROBLEMS = [
         "No owner for the admissions pages",
         "people",
         "Name an owner for each section of the website",
+        "Admission dates corrected on the website within the hour",
     ),
     Problem(
         "STE-04",
@@ -206,6 +239,7 @@ PROBLEMS = [
         "Departure checklist not enforced",
         "method",
         "Block the mobility grant until the learning agreement is signed",
+        "Learning agreement signed remotely with the host university",
     ),
 ]
 
@@ -221,7 +255,7 @@ IDEAS = [
     ("RSC-03", "Phishing awareness campaign", "preventive"),
     ("RSC-04", "Energy meters in the laboratories", "improvement"),
     ("STE-01", "Dashboard of strategic objectives for the executive committee", "improvement"),
-    ("STE-02", "Train four new internal auditors", "preventive"),
+    ("STE-02", "Peer observation between internal auditors", "preventive"),
     ("STE-03", "Accessibility check of the website", "improvement"),
     ("TRN-03", "Evening sessions for the data science certificate", "improvement"),
 ]

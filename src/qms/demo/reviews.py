@@ -1,26 +1,27 @@
 """Demo step: a year of indicator values, a process review and two management reviews.
 
-Values are recorded month after month by each indicator's owner, near their targets,
-with a few breaches (one accepted as an action, one dismissed, the others waiting for
-their pilot), one correction, and one value never recorded.  TRN-04's pilot holds the
-yearly review of her process.  The directors held a management review a year ago, the
-first after qms was set up (its decisions became actions, one of them done and
-verified), and hold this year's: the quality manager records why each input without
-data is missing, the pack is frozen, the decisions are actions, and the next review is
-planned.
+Values are recorded a few days after each period by each indicator's owner, near their
+targets, with a few breaches (one accepted as an action, one dismissed, one logged as a
+nonconformity by :mod:`qms.demo.capa`), one correction, and one value never recorded.
+The directors held a management review in January, the first after qms was set up, and
+hold this year's in November: each gathers its inputs on its own day (the pack counts
+what existed then), records why an input has no data, takes its decisions in the three
+categories of clause 9.3.3, each an action that then progresses like any other.  TRN-04's
+pilot holds the yearly review of her process in October.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from qms.demo import DemoContext
 from qms.demo import reviews_story as story
-from qms.models import Indicator, ManagementReview, Measurement, ReviewKind, RoleAssignment
-from qms.services import shared
-from qms.services.capa import actions as capa_actions
+from qms.demo.cases import People, people
+from qms.demo.reviews_actions import LATE, progress
+from qms.demo.timeline import Occurrence
+from qms.models import Indicator, ManagementReview, Measurement, ReviewKind
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import queries as indicators_queries
@@ -32,49 +33,56 @@ from qms.services.reviews import steps as reviews_steps
 from qms.services.reviews.decisions import Decision
 
 QUALITY_MANAGER, DIRECTOR = "tbrunet", "hmarchal"
+NAME = "reviews"
 # (indicator, period) recorded worse than its alert threshold.
 BREACHES = {("TRN-04-GRADES", 2), ("RSC-02-SUPPLIERS", 1), ("TRN-02-BREAKS", 0)}
 NEVER_RECORDED = ("RSC-04-REQUESTS", 2)  # the third-latest month stays empty
 CORRECTED = ("TRN-01-SATISFACTION", 0)  # the latest semester, first entered wrong
 
 
-def run(ctx: DemoContext) -> list[str]:
-    loaded = _load_indicators(ctx)
+def plan(ctx: DemoContext) -> None:
+    ctx.notes[NAME] = f"{_load_indicators(ctx)} indicators"
     with ctx.app.database.reading() as session:
         if session.scalar(select(func.count()).select_from(Measurement)):
-            return ["indicators and reviews: already present, left as they are"]
-    start = _roles_since(ctx)
-    recorded = _measurements(ctx, start)
-    decided = _breach_decisions(ctx, start)
-    process_review = _process_review(ctx)
-    previous = _previous_management_review(ctx, start)
-    current = _management_review(ctx, previous)
-    ctx.at(ctx.today, 9)
+            ctx.skipped.add(NAME)
+            return
+    who = people(ctx)
+    _measurements(ctx, who)
+    _management_review(ctx, who, ctx.start + timedelta(days=46), story.FIRST)
+    _process_review(ctx, who, ctx.today - timedelta(days=48))
+    _management_review(ctx, who, ctx.today - timedelta(days=12), story.SECOND)
+
+
+def report(ctx: DemoContext) -> list[str]:
+    if NAME in ctx.skipped:
+        return ["indicators and reviews: already present, left as they are"]
+    with ctx.app.database.reading() as session:
+        values = session.scalar(select(func.count()).select_from(Measurement)) or 0
+        held = session.scalars(
+            select(ManagementReview.id)
+            .where(ManagementReview.state.not_in(("planned", "cancelled")))
+            .order_by(ManagementReview.id)
+        ).all()
+        breaches = indicators_breaches.rows(session)
+    decided = sum(1 for b in breaches if b.state != "open")
+    listed = " and ".join(f"#{i}" for i in held)
     return [
-        f"indicators and reviews: {loaded} indicators, {recorded} values over the past "
-        f"year, {decided}; process review #{process_review} of TRN-04 held; management "
-        f"reviews #{previous} (a year ago) and #{current} held, the pack of #{current} "
-        "frozen (qms review pack --review "
-        f"{current} -o pack.pdf)",
+        f"indicators and reviews: {ctx.notes[NAME]}, {values} values over the past year, "
+        f"{len(breaches)} breaches ({decided} decided); process review of TRN-04 held; "
+        f"management reviews {listed} held, the pack of #{held[-1]} frozen "
+        f"(qms review pack --review {held[-1]} -o pack.pdf)",
     ]
 
 
-def _roles_since(ctx: DemoContext) -> date:
-    """The demo's first day: a year ago, or the day after the roles were loaded if later."""
-    with ctx.app.database.reading() as session:
-        loaded = session.scalar(select(func.min(RoleAssignment.valid_from)))
-    return max(ctx.start, (loaded or ctx.start) + timedelta(days=1))
-
-
-def _at(ctx: DemoContext, start: date, day: date) -> None:
-    ctx.at(max(day, start))
-
-
 def _load_indicators(ctx: DemoContext) -> int:
+    """The indicators of workflows/indicators.yaml, declared when the year began."""
+    at = ctx.timeline.moment(ctx.start)
+    if at is not None:
+        ctx.clock.at = at.astimezone(UTC)
     path = ctx.app.settings.workflows_dir / "indicators.yaml"
     with ctx.app.database.unit_of_work() as uow:
-        processes, people = indicators.known_codes(uow.session)
-        spec = indicators_file.read(path, processes, people)
+        processes, persons = indicators.known_codes(uow.session)
+        spec = indicators_file.read(path, processes, persons)
         indicators.load(uow.session, spec, ctx.start)
         uow.commit()
     return len(spec.indicators)
@@ -104,184 +112,212 @@ def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
     return round(value, 1 if abs(indicator.target) < 1000 else 0)
 
 
-def _measurements(ctx: DemoContext, start: date) -> int:
+def _measurements(ctx: DemoContext, who: People) -> None:
     with ctx.app.database.reading() as session:
         found = indicators_queries.in_force(session)
         owners = {i.id: i.owner.handle if i.owner else QUALITY_MANAGER for i in found}
-    plan: list[tuple[date, Indicator, Period, float, int]] = []
+        processes = {i.id: i.process.code for i in found}
     for indicator in found:
         for age, period in enumerate(_periods(ctx, indicator)):
             if (indicator.code, age) == NEVER_RECORDED:
                 continue
             breach = (indicator.code, age) in BREACHES
-            plan.append(
-                (
-                    period.end + timedelta(days=6),
-                    indicator,
-                    period,
-                    _value(ctx, indicator, breach),
-                    age,
+            value = _value(ctx, indicator, breach)
+            owner = owners[indicator.id]
+            at = _record(
+                ctx, indicator.code, owner, period, value, (indicator.code, age) == CORRECTED
+            )
+            if breach and at is not None:
+                ctx.breaches[indicator.code] = (at, period.label)
+                what = f"{indicator.code} worse than its alert threshold for {period.label}"
+                ctx.timeline.occurrences.append(
+                    Occurrence(processes[indicator.id], None, at.date(), what)
                 )
-            )
-    plan.sort(key=lambda item: (item[0], item[1].code))
-    for day, indicator, period, value, age in plan:
-        _at(ctx, start, day)
-        owner = owners[indicator.id]
-        if (indicator.code, age) == CORRECTED:
-            indicators.record(ctx.app, owner, indicator.code, period.label, value + 0.4)
-            _at(ctx, start, day + timedelta(days=3))
-            indicators.record(
-                ctx.app,
-                owner,
-                indicator.code,
-                period.label,
-                value,
-                reason="Survey export counted a cancelled module twice",
-            )
-        else:
-            indicators.record(ctx.app, owner, indicator.code, period.label, value)
-    return len(plan)
+                _breach_decision(ctx, who, indicator.code, at)
 
 
-def _breach_decisions(ctx: DemoContext, start: date) -> str:
-    with ctx.app.database.reading() as session:
-        rows = {r.indicator: r for r in indicators_breaches.rows(session, ("open",))}
-    done = []
-    grades = rows.get("TRN-04-GRADES")
-    if grades is not None:
-        _at(ctx, start, grades.raised_at.date() + timedelta(days=4))
-        action = indicators_breaches.accept(
-            ctx.app,
-            grades.id,
-            "ebenoit",
-            "ebenoit",
-            ctx.clock.now().date() + timedelta(days=45),
-            "Publish exam grades within 15 days: reminder to examiners two days before",
-        )
-        done.append(f"breach of TRN-04-GRADES accepted as action #{action.id}")
-    breaks = rows.get("TRN-02-BREAKS")
-    if breaks is not None:
-        _at(ctx, start, breaks.raised_at.date() + timedelta(days=6))
-        indicators_breaches.dismiss(
-            ctx.app,
-            breaks.id,
-            "mleclerc",
-            "Two apprentices left for permanent jobs at their host company: not a failure",
-        )
-        done.append("breach of TRN-02-BREAKS dismissed with a reason")
-    return "; ".join(done) or "no breach"
-
-
-def _process_review(ctx: DemoContext) -> int:
-    day = ctx.today - timedelta(days=40)
-    ctx.at(day - timedelta(days=20))
-    review = reviews.plan(ctx.app, ReviewKind.PROCESS, "ebenoit", reviews.Plan(day, "TRN-04"))
-    ctx.at(day - timedelta(days=2))
-    reviews_steps.gather(ctx.app, ReviewKind.PROCESS, review.id, "ebenoit")
-    ctx.at(day, 14)
-    inputs = {
-        "held_on": day,
-        "participants": "Émilie Benoit, Gaëlle Renaud, Camille Fontaine",
-        "evaluation": "Admissions ran to plan; grades were published late in one month and "
-        "student complaints rose after the exam period.",
-        "intended_results_met": "partly",
-    }
-    shared.fire(
-        ctx.app.database, ctx.app.engine, ReviewKind.PROCESS, review.id, "hold", "ebenoit", inputs
+def _record(
+    ctx: DemoContext, code: str, owner: str, period: Period, value: float, corrected: bool
+) -> datetime | None:
+    line, app = ctx.timeline, ctx.app
+    day = period.end + timedelta(days=ctx.rng.randint(3, 9))
+    first = value + 0.4 if corrected else value
+    at = line.add(
+        day,
+        lambda: indicators.record(app, owner, code, period.label, first),
+        f"record {code} {period.label}",
     )
-    answer = Decision(
-        "Answer every written complaint within 10 days", "grenaud", day + timedelta(days=60)
+    if corrected and at is not None:
+        why = "Survey export counted a cancelled module twice"
+        line.add(
+            at.date() + timedelta(days=3),
+            lambda: indicators.record(app, owner, code, period.label, value, reason=why),
+            f"correct {code}",
+            after=at,
+        )
+    return at
+
+
+def _breach_decision(ctx: DemoContext, who: People, code: str, at: datetime) -> None:
+    """The pilot decides on the breach a few days later: an action, or a reason not to."""
+    decision = story.BREACH_DECISIONS.get(code)
+    if decision is None:
+        return  # logged as a nonconformity (capa), or waiting for its pilot
+
+    def open_breach() -> int:
+        with ctx.app.database.reading() as session:
+            found = [r for r in indicators_breaches.rows(session, ("open",)) if r.indicator == code]
+        return found[-1].id
+
+    ids: dict[str, int] = {}
+    pilot, title = decision
+    if title is None:
+        why = story.DISMISSED
+        ctx.timeline.add(
+            at.date() + timedelta(days=6),
+            lambda: indicators_breaches.dismiss(ctx.app, open_breach(), pilot, why),
+            f"dismiss the breach of {code}",
+            after=at,
+        )
+        return
+
+    def accept() -> None:
+        due = ctx.app.engine.today() + timedelta(days=45)
+        action = indicators_breaches.accept(ctx.app, open_breach(), pilot, pilot, due, title)
+        ids["action"] = action.id
+
+    accepted = ctx.timeline.add(at.date() + timedelta(days=4), accept, f"accept {code}", after=at)
+    if accepted is not None:
+        progress(ctx, who, code.rsplit("-", 1)[0], ids, pilot, accepted, 45)
+
+
+def _process_review(ctx: DemoContext, who: People, day: date) -> None:
+    line, app, pilot, ids = ctx.timeline, ctx.app, "ebenoit", {}
+
+    def planned() -> None:
+        ids["review"] = reviews.plan(app, ReviewKind.PROCESS, pilot, reviews.Plan(day, "TRN-04")).id
+
+    at = line.add(day - timedelta(days=20), planned, "plan the TRN-04 review")
+    at = line.add(
+        day - timedelta(days=2),
+        lambda: reviews_steps.gather(app, ReviewKind.PROCESS, ids["review"], pilot),
+        "gather the TRN-04 review",
+        after=at,
     )
-    reviews_decisions.decide(ctx.app, ReviewKind.PROCESS, review.id, "ebenoit", answer)
-    ctx.at(day + timedelta(days=1))
-    reviews_steps.close(ctx.app, ReviewKind.PROCESS, review.id, "ebenoit")
-    return review.id
+    held = reviews_steps.ProcessHeld(day, *story.PROCESS_REVIEW)
+    at = line.add(
+        day,
+        lambda: reviews_steps.hold_process(app, ids["review"], pilot, held),
+        "hold the TRN-04 review",
+        after=at,
+    )
+    answer = Decision(story.PROCESS_DECISION, "grenaud", day + timedelta(days=60))
+    decision: dict[str, int] = {}
+
+    def decide() -> None:
+        taken = reviews_decisions.decide(app, ReviewKind.PROCESS, ids["review"], pilot, answer)
+        decision["action"] = taken.action_id
+
+    decided = line.add(day, decide, "decide at the TRN-04 review", after=at)
+    line.add(
+        day + timedelta(days=1),
+        lambda: reviews_steps.close(app, ReviewKind.PROCESS, ids["review"], pilot),
+        "close the TRN-04 review",
+        after=decided,
+    )
+    if decided is not None:
+        progress(ctx, who, "TRN-04", decision, "grenaud", decided, 60)
 
 
-def _hold(
-    ctx: DemoContext, review_id: int, day: date, decisions: list[Decision], why: dict[str, str]
-) -> None:
-    """Gather, record why each input found missing has no data, hold, decide, close."""
-    ctx.at(day - timedelta(days=3))
-    reviews_steps.gather(ctx.app, ReviewKind.MANAGEMENT, review_id, QUALITY_MANAGER)
-    ctx.at(day - timedelta(days=1))
+def _management_review(ctx: DemoContext, who: People, day: date, told: story.Review) -> None:
+    """Planned (this year's brought forward: the one planned when the first closed is
+    cancelled), noted, gathered three days before, held, decided, recorded and closed."""
+    line, app, ids = ctx.timeline, ctx.app, ctx.reviews
+    day = line.open_day(day)
+
+    def planned() -> None:
+        period_start = None
+        if "review" in ids:  # the first one closed: its successor is planned after the year
+            with app.database.reading() as session:
+                following = session.scalars(
+                    select(ManagementReview).where(
+                        ManagementReview.previous_review_id == ids["review"]
+                    )
+                ).one()
+                period_start = following.period_start
+            reviews_steps.cancel(app, following.id, DIRECTOR, story.BROUGHT_FORWARD.format(day=day))
+        plan = reviews.Plan(day, period_start=period_start)
+        ids["review"] = reviews.plan(app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, plan).id
+
+    at = line.add(day - timedelta(days=20), planned, "plan a management review")
+    if told.resources_note:
+        note = told.resources_note
+        at = line.add(
+            day - timedelta(days=5),
+            lambda: reviews.note(app, ids["review"], "d", note, QUALITY_MANAGER),
+            "note on resources",
+            after=at,
+        )
+    at = line.add(
+        day - timedelta(days=3),
+        lambda: reviews_steps.gather(app, ReviewKind.MANAGEMENT, ids["review"], QUALITY_MANAGER),
+        "gather the review's inputs",
+        after=at,
+    )
+    at = line.add(
+        day - timedelta(days=1),
+        lambda: _explain(ctx, ids["review"], told.missing),
+        "explain the missing inputs",
+        after=at,
+    )
+    held = line.add(
+        day,
+        lambda: reviews_steps.hold_management(
+            app, ids["review"], DIRECTOR, day, story.ATTENDEES, story.MINUTES
+        ),
+        "hold the review",
+        after=at,
+    )
+    if held is not None:
+        _decisions(ctx, who, held, told.decisions(day))
+
+
+def _explain(ctx: DemoContext, review_id: int, why: dict[str, str]) -> None:
     for s in reviews_steps.assembled(ctx.app, ReviewKind.MANAGEMENT, review_id):
         if s.missing:
             text = why.get(s.key, why["others"])
             reviews_steps.explain_missing(ctx.app, review_id, s.key, text, QUALITY_MANAGER)
-    ctx.at(day, 14)
-    reviews_steps.hold_management(
-        ctx.app,
-        review_id,
-        DIRECTOR,
-        day,
-        "Hélène Marchal, Pascal Delorme, Nadia Garnier, Thomas Brunet",
-        "Inputs presented by the quality manager; each decision below was agreed.",
+
+
+def _decisions(ctx: DemoContext, who: People, held: datetime, taken: list[Decision]) -> None:
+    """Each decision an action (9.3.3 a-c), the outputs recorded, the review closed; then
+    each action progresses like any other."""
+    line, app, ids = ctx.timeline, ctx.app, ctx.reviews
+    at: datetime | None = held
+    for decision in taken:
+        made: dict[str, int] = {}
+
+        def decide(d: Decision = decision, made: dict[str, int] = made) -> None:
+            review = ids["review"]
+            made["action"] = reviews_decisions.decide(
+                app, ReviewKind.MANAGEMENT, review, DIRECTOR, d
+            ).action_id
+
+        at = line.add(held.date(), decide, f"decide {decision.title!r}", after=at)
+        if at is not None:
+            ctx.unique_title(decision.process or "", decision.title)
+            days = (decision.due_date - held.date()).days
+            late = decision.title in LATE
+            progress(ctx, who, decision.process or "", made, decision.owner, at, days, late)
+    at = line.add(
+        held.date() + timedelta(days=2),
+        lambda: reviews_steps.record_outputs(app, ids["review"], DIRECTOR),
+        "record the outputs",
+        after=at,
     )
-    for decision in decisions:
-        reviews_decisions.decide(ctx.app, ReviewKind.MANAGEMENT, review_id, DIRECTOR, decision)
-    ctx.at(day + timedelta(days=2))
-    reviews_steps.record_outputs(ctx.app, review_id, DIRECTOR)
-    ctx.at(day + timedelta(days=7))
-    reviews_steps.close(ctx.app, ReviewKind.MANAGEMENT, review_id, DIRECTOR)
-
-
-def _previous_management_review(ctx: DemoContext, start: date) -> int:
-    day = start + timedelta(days=25)
-    ctx.at(day - timedelta(days=20))
-    review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, reviews.Plan(day))
-    _hold(ctx, review.id, day, story.first_decisions(day), story.FIRST_REVIEW)
-    _follow_first_decision(ctx, review.id, day + timedelta(days=30))
-    return review.id
-
-
-def _follow_first_decision(ctx: DemoContext, review_id: int, day: date) -> None:
-    """The quality office carries out the first decision of the review; the quality
-    manager, who pilots STE-02, approves it and verifies it (clause 5.3: not their own)."""
-    with ctx.app.database.reading() as session:
-        first = reviews.decisions(session, ReviewKind.MANAGEMENT, review_id)[0]
-    ctx.at(day - timedelta(days=1))
-    criteria = {"effectiveness_criteria": "Every process has an indicator with a value"}
-    capa_actions.edit(ctx.app, first.action_id, QUALITY_MANAGER, criteria)
-    closing = {
-        "effectiveness_result": "effective",
-        "effectiveness_evidence": "indicators.yaml: 30 indicators, every process measured",
-    }
-    steps = [
-        ("approve", QUALITY_MANAGER, {}),
-        ("start", story.QUALITY_OFFICE, {}),
-        ("complete", story.QUALITY_OFFICE, {"work_done": "30 indicators declared"}),
-        ("check_effectiveness", QUALITY_MANAGER, {}),
-        ("close", QUALITY_MANAGER, closing),
-    ]
-    for offset, (trigger, actor, inputs) in enumerate(steps):
-        ctx.at(day + timedelta(days=offset * 7))
-        shared.fire(
-            ctx.app.database,
-            ctx.app.engine,
-            "improvement_action",
-            first.action_id,
-            trigger,
-            actor,
-            inputs,
-        )
-
-
-def _management_review(ctx: DemoContext, previous: int) -> int:
-    """This year's review, brought forward from the date planned when the last one closed
-    (after the demo's year) so that the period it reviews is over when held (9.3.2)."""
-    with ctx.app.database.reading() as session:
-        planned = session.scalars(
-            select(ManagementReview).where(ManagementReview.previous_review_id == previous)
-        ).one()
-        period_start = planned.period_start
-    day = ctx.today - timedelta(days=12)
-    ctx.at(day - timedelta(days=20))
-    why = story.BROUGHT_FORWARD.format(day=day.isoformat())
-    reviews_steps.cancel(ctx.app, planned.id, DIRECTOR, why)
-    plan = reviews.Plan(day, period_start=period_start)
-    review = reviews.plan(ctx.app, ReviewKind.MANAGEMENT, QUALITY_MANAGER, plan)
-    ctx.at(day - timedelta(days=5))
-    reviews.note(ctx.app, review.id, "d", story.RESOURCES_NOTE, QUALITY_MANAGER)
-    _hold(ctx, review.id, day, story.this_years_decisions(day), story.THIS_YEAR)
-    return review.id
+    line.add(
+        held.date() + timedelta(days=7),
+        lambda: reviews_steps.close(app, ReviewKind.MANAGEMENT, ids["review"], DIRECTOR),
+        "close the review",
+        after=at,
+    )
