@@ -110,6 +110,22 @@ def context(settings: Settings, database: Database, today: date) -> DemoContext:
     return DemoContext(bootstrap(settings, clock, database), clock, rng, last_day, timeline)
 
 
+def _seals(ctx: DemoContext) -> None:
+    """The trail sealed every fourth Friday evening (the scheduler seals it daily in
+    production): the reports issued during the year print the seal then in force."""
+    from qms.services import trail
+
+    day = ctx.timeline.first + timedelta(days=(4 - ctx.timeline.first.weekday()) % 7)
+    while day <= ctx.today:
+        ctx.timeline.add(
+            day,
+            lambda: trail.seal(ctx.app, "qms-scheduler"),
+            "seal the trail",
+            window=(17 * 60 + 20, 17 * 60 + 38),
+        )
+        day += timedelta(days=28)
+
+
 def run(settings: Settings, database: Database, today: date) -> list[str]:
     """Play the year that ends the day before ``today``: no step is later than now, and the
     trail refuses a row dated in the future.  Nothing is played on an empty database, and
@@ -120,6 +136,7 @@ def run(settings: Settings, database: Database, today: date) -> list[str]:
     steps: list[Step] = [importlib.import_module(name) for name in STEPS]
     for step in steps:
         step.plan(ctx)
+    _seals(ctx)
     ctx.timeline.play()
     refused = ctx.timeline.refusals
     if refused:

@@ -184,6 +184,7 @@ def _report(
         "conclusions": f"{entry.process_name} runs as planned; the findings above need the "
         "pilot's attention",
         "criteria_fulfilment": "Met, except where a nonconformity is recorded",
+        "closing_meeting_on": found.date().isoformat(),
     }
     drafted = line.add(
         found.date() + timedelta(days=ctx.rng.randint(3, 7)),

@@ -99,6 +99,11 @@ def _periods(ctx: DemoContext, indicator: Indicator) -> list[Period]:
     return found
 
 
+# Units of measured quantities; any other unit counts things (actions, complaints, start-ups),
+# whose values are whole numbers.
+MEASURED_UNITS = frozenset({"%", "/5", "k€", "days", "hours", "months"})
+
+
 def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
     gap = indicator.alert_threshold - indicator.target  # negative when higher is better
     if breach:
@@ -109,7 +114,8 @@ def _value(ctx: DemoContext, indicator: Indicator, breach: bool) -> float:
         value = max(value, indicator.minimum)
     if indicator.maximum is not None:
         value = min(value, indicator.maximum)
-    return round(value, 1 if abs(indicator.target) < 1000 else 0)
+    whole = indicator.unit not in MEASURED_UNITS or abs(indicator.target) >= 1000
+    return float(round(value)) if whole else round(value, 1)
 
 
 def _measurements(ctx: DemoContext, who: People) -> None:
