@@ -56,6 +56,7 @@ class Moment:
 
     now: datetime
     zone: ZoneInfo
+    date_format: str = "%Y-%m-%d"  # how e-mail bodies written at planning time write a date
 
     @property
     def local(self) -> datetime:
@@ -289,7 +290,8 @@ def _measurement_rows(
             "reference": f"indicator {late.indicator} ({late.process})",
             "body": (
                 f"The value of indicator {late.indicator} for {late.period} was due on "
-                f"{late.due_on.isoformat()} and is not recorded yet. Record it with: "
+                f"{late.due_on.strftime(moment.date_format)} and is not recorded yet. "
+                "Record it with: "
                 f"qms indicator record {late.indicator} {late.period} VALUE"
             ),
         }

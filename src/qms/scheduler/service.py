@@ -53,7 +53,8 @@ class Scheduler:
         return local_today(self.clock, self.services.settings.zone)
 
     def plan(self) -> PlanReport:
-        moment = Moment(self.clock.now(), self.services.settings.zone)
+        settings = self.services.settings
+        moment = Moment(self.clock.now(), settings.zone, settings.date_format)
         with self.services.database.unit_of_work() as uow:
             report = plan(uow.session, self.reminders, moment)
             uow.commit()
