@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from qms.audit_policy import parse_closed_periods
 from qms.bootstrap import Services, bootstrap
@@ -28,7 +28,7 @@ from qms.config import Settings
 from qms.db import Database
 from qms.demo.timeline import Timeline
 from qms.errors import QmsError
-from qms.models import Organisation
+from qms.models import Organisation, RoleAssignment
 
 if TYPE_CHECKING:
     from qms.demo.cases import Case
@@ -106,7 +106,12 @@ def context(settings: Settings, database: Database, today: date) -> DemoContext:
     rng = random.Random(SEED)  # noqa: S311 - demo data, not secrets
     closed = parse_closed_periods(settings.audit_closed_periods)
     start = last_day - timedelta(days=365)
-    timeline = Timeline(clock, rng, settings.zone, closed, start, last_day)
+    with database.reading() as session:
+        roles_from = session.scalar(select(func.min(RoleAssignment.valid_from)))
+    # Nobody acts before the process map's roles begin: a map loaded with a later --as-of
+    # gets a shorter year (its steps move to the first day someone holds a role).
+    first = max(start, roles_from) if roles_from else start
+    timeline = Timeline(clock, rng, settings.zone, closed, first, last_day)
     return DemoContext(bootstrap(settings, clock, database), clock, rng, last_day, timeline)
 
 
@@ -136,7 +141,8 @@ def run(settings: Settings, database: Database, today: date) -> list[str]:
     steps: list[Step] = [importlib.import_module(name) for name in STEPS]
     for step in steps:
         step.plan(ctx)
-    _seals(ctx)
+    if len(ctx.skipped) < len(steps):  # a second run adds nothing, not even seals
+        _seals(ctx)
     ctx.timeline.play()
     refused = ctx.timeline.refusals
     if refused:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from itertools import takewhile
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from qms.demo import DemoContext
 from qms.demo import cases as demo_cases
@@ -26,7 +26,7 @@ from qms.demo.audits_story import FOLLOW_UP_DAYS, audit_details, findings_for, r
 from qms.demo.cases import Case, People
 from qms.demo.texts import BANKS, records_of
 from qms.demo.timeline import MORNING, Occurrence
-from qms.models import AuditProgramme
+from qms.models import AuditProgramme, RoleAssignment
 from qms.services.audits import checklist as audits_checklist
 from qms.services.audits import coverage as audits_coverage
 from qms.services.audits import findings as audits_findings
@@ -47,6 +47,16 @@ def plan(ctx: DemoContext) -> None:
         if session.scalar(select(AuditProgramme.id).where(AuditProgramme.cycle == cycle)):
             ctx.skipped.add(NAME)
             return
+    begins = date(cycle - 1, 12, 1)
+    with ctx.app.database.reading() as session:
+        first = session.scalar(select(func.min(RoleAssignment.valid_from)))
+    if first is None or first > begins:
+        ctx.skipped.add(NAME)
+        ctx.notes[NAME] = (
+            f"internal audits: none, the {cycle} programme is planned on {begins} and the "
+            f"process map's roles start on {first} (load it with an earlier --as-of)"
+        )
+        return
     _programme(ctx, cycle)
     ctx.timeline.play()  # the programme exists before anything else is planned from it
     with ctx.app.database.reading() as session:
@@ -73,7 +83,8 @@ def _plan_ahead(ctx: DemoContext, cycle: int, entry: EntryRow) -> None:
 def report(ctx: DemoContext) -> list[str]:
     cycle = ctx.today.year
     if NAME in ctx.skipped:
-        return [f"internal audits: the {cycle} programme is already present, left as it is"]
+        default = f"internal audits: the {cycle} programme is already present, left as it is"
+        return [ctx.notes.get(NAME, default)]
     with ctx.app.database.reading() as session:
         standing = audits_coverage.status(session, cycle, ctx.today)
         reports = sum(1 for a in standing.audits if a.entry.state == "done")

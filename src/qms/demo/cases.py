@@ -269,10 +269,14 @@ def _check(
         "check",
         after=implemented,
     )
+    if checked is None:
+        return  # the check falls after the demo's last day: implemented, waiting for it
     closing = {"effectiveness_result": result, "effectiveness_evidence": evidence}
     closed = line.add(
         day, lambda: fire_action(ctx, action_id, trigger, checker, closing), "close", after=checked
     )
+    if closed is None:
+        return
     nc_check = {
         "effectiveness_result": result,
         "effectiveness_evidence": f"Action #{action_id} checked {result}. {evidence}",

@@ -27,6 +27,13 @@ MORNING = (8 * 60 + 50, 10 * 60 + 20)  # e.g. an audit opened after its opening 
 Window = tuple[int, int]  # first and last minute of the day
 
 
+class Unset:
+    """No event to follow (``Timeline.add`` without ``after``)."""
+
+
+UNSET = Unset()
+
+
 @dataclass(order=True)
 class Event:
     at: datetime  # in the institution's zone
@@ -98,12 +105,16 @@ class Timeline:
         day: date,
         action: Callable[[], object],
         what: str = "",
-        after: datetime | None = None,
+        after: datetime | Unset | None = UNSET,
         window: Window | None = None,
     ) -> datetime | None:
-        """Plan ``action`` on the first working day from ``day`` (after ``after``); the
-        moment given, or None when it falls after the demo's year (it is not played)."""
-        at = self.moment(day, after, window)
+        """Plan ``action`` on the first working day from ``day``, after the event ``after``
+        (a moment :meth:`add` gave); the moment given, or None when it falls after the
+        demo's year (it is not played).  ``after=None`` is an event that never happens:
+        what follows it is not planned either."""
+        if after is None:
+            return None
+        at = self.moment(day, None if isinstance(after, Unset) else after, window)
         if at is not None:
             heapq.heappush(self.events, Event(at, len(self.events) + self.played, action, what))
         return at
