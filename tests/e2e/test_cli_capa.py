@@ -254,6 +254,7 @@ def test_wrong_input_is_one_line_naming_the_field_and_writes_nothing(
     database.dispose()
 
 
+@pytest.mark.slow  # the demo year issues its audit reports and review packs as PDFs: ~50 s
 def test_demo_adds_a_year_once(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     first = qms(capsys, "demo")
     assert first.code == 0, first.err

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -53,9 +55,27 @@ def test_upgrade_load_twice_show(db_url: str, capsys: pytest.CaptureFixture[str]
     shown = run(capsys, "processmap", "show", "--on", "2026-02-01")
     assert "TRN-02   Apprenticeship training" in shown.out
     assert "pilot: Marion Leclerc (mleclerc)" in shown.out
-    demo = run(capsys, "demo")
-    assert demo.code == 0 and "18 processes" in demo.out
     database.dispose()
+
+
+@pytest.mark.slow  # plays the demo year: ~35 s
+def test_the_demo_plays_on_a_map_loaded_after_its_year_began(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Roles held only since after 1 December: nobody acts before, and no programme is
+    planned on 1 December; the demo says so instead of failing."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()  # the demo's today (QMS_TIMEZONE)
+    as_of = max(today - timedelta(days=100), date(today.year - 1, 12, 8))
+    assert run(capsys, "db", "upgrade").code == 0
+    loaded = run(capsys, "processmap", "load", str(PROCESS_MAP), "--as-of", as_of.isoformat())
+    assert loaded.code == 0, loaded.err
+    demo = run(capsys, "demo")
+    assert demo.code == 0, demo.err
+    assert "18 processes" in demo.out
+    begins = date(today.year - 1, 12, 1)
+    assert f"internal audits: none, the {today.year} programme is planned on {begins}" in demo.out
+    verified = run(capsys, "trail", "verify")
+    assert verified.code == 0, verified.err
 
 
 def test_malformed_map_changes_nothing(

@@ -46,6 +46,7 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.slow  # builds the demo year first: ~50 s
 def test_the_demo_review_pack_is_a_pdf_with_every_input(
     cli_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
