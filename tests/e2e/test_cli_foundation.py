@@ -65,17 +65,32 @@ def test_the_demo_plays_on_a_map_loaded_after_its_year_began(
     """Roles held only since after 1 December: nobody acts before, and no programme is
     planned on 1 December; the demo says so instead of failing."""
     today = datetime.now(ZoneInfo("Europe/Paris")).date()  # the demo's today (QMS_TIMEZONE)
-    as_of = max(today - timedelta(days=100), date(today.year - 1, 12, 8))
+    begins = date(today.year - 1, 12, 1)
+    as_of = begins + timedelta(days=35)
+    if not today - timedelta(days=367) < begins < as_of <= today - timedelta(days=300):
+        pytest.skip(f"on {today} a map from {as_of} is not 'a month late' in the demo's year")
     assert run(capsys, "db", "upgrade").code == 0
     loaded = run(capsys, "processmap", "load", str(PROCESS_MAP), "--as-of", as_of.isoformat())
     assert loaded.code == 0, loaded.err
     demo = run(capsys, "demo")
     assert demo.code == 0, demo.err
     assert "18 processes" in demo.out
-    begins = date(today.year - 1, 12, 1)
     assert f"internal audits: none, the {today.year} programme is planned on {begins}" in demo.out
     verified = run(capsys, "trail", "verify")
     assert verified.code == 0, verified.err
+
+
+def test_the_demo_refuses_a_map_whose_roles_begin_late_in_its_year(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    as_of = today - timedelta(days=100)
+    assert run(capsys, "db", "upgrade").code == 0
+    assert run(capsys, "processmap", "load", str(PROCESS_MAP), "--as-of", str(as_of)).code == 0
+    demo = run(capsys, "demo")
+    assert demo.code == 1
+    assert f"the process map's roles begin on {as_of}" in demo.err
+    assert "--as-of at least a year ago" in demo.err
 
 
 def test_malformed_map_changes_nothing(

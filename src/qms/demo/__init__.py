@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 SEED = 9001
 EXAMPLE_ORGANISATION = "VSE"  # the organisation code of workflows/process-map.yaml
+LATE_MAP_DAYS = 60  # roles may begin this long after the demo's year does, no later
 STEPS: list[str] = [
     # one module per capability; the audit programme is planned first (in December)
     "qms.demo.audits",
@@ -74,6 +75,10 @@ class NotTheExample(QmsError):
     """The loaded process map is another institution's: the demo's story does not fit it."""
 
 
+class ShortYear(QmsError):
+    """The process map's roles begin too late in the demo's year for its story to be told."""
+
+
 class StoryRefused(QmsError):
     """The engine refused steps of the demo's story: the story is wrong, not the engine."""
 
@@ -111,6 +116,11 @@ def context(settings: Settings, database: Database, today: date) -> DemoContext:
     # Nobody acts before the process map's roles begin: a map loaded with a later --as-of
     # gets a shorter year (its steps move to the first day someone holds a role).
     first = max(start, roles_from) if roles_from else start
+    if first > start + timedelta(days=LATE_MAP_DAYS):
+        raise ShortYear(
+            f"qms demo plays the year from {start}; the process map's roles begin on {first}: "
+            "load the map with an --as-of at least a year ago (make run uses 400 days)"
+        )
     timeline = Timeline(clock, rng, settings.zone, closed, first, last_day)
     return DemoContext(bootstrap(settings, clock, database), clock, rng, last_day, timeline)
 
