@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment, select_autoescape
-from markupsafe import Markup
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -52,8 +51,8 @@ from qms.models import (
     ReviewKind,
     WorkflowRecord,
 )
-from qms.services.indicators import charts as indicators_charts
 from qms.services.indicators.periods import containing
+from qms.services.reviews import figures as reviews_figures
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews.inputs import sections
 from qms.workflow import trail
@@ -68,7 +67,7 @@ BARE = """<html><body>
 <tr>{% for c in t.columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in t.rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
 </table>{% endfor %}
-{% for code in s.charts %}<div>{{ charts[code] }}</div>{% endfor %}
+{% for svg in charts[s.key] %}<div>{{ svg }}</div>{% endfor %}
 {% endfor %}</body></html>"""
 
 
@@ -398,8 +397,9 @@ def bare(app: Services, review_id: int) -> tuple[Callable[[int], None], int]:
     """The same rows read with Core, and rendered from memory by a bare Jinja2 template."""
     _, data, _ = reviews_pack.load(app, review_id)
     built = sections(data)
-    charts = indicators_charts.svgs(app.database, data.series)
-    context = {"sections": built, "charts": {k: Markup(v) for k, v in charts.items()}}  # noqa: S704 - drawn by qms.reporting.charts
+    placed = reviews_figures.place(app.database, data, built)  # the charts the pack draws
+    charts = {key: [shown.svg for shown in p.shown] for key, p in placed.items()}
+    context = {"sections": built, "charts": charts}
     template = Environment(autoescape=select_autoescape(default=True)).from_string(BARE)
     rows = sum(len(t.rows) for s in built for t in s.tables)
     read = raw_reads(app)
@@ -438,8 +438,8 @@ def bench_review(app: Services, sizes: Sizes) -> tuple[Result, Callable[[int], N
         notes=(
             settings_note(app),
             f"{PROCESSES} processes, {INDICATORS} indicators x 12 values, {ACTIONS:,} actions, "
-            f"{NONCONFORMITIES} nonconformities, {FINDINGS} findings; {rows:,} table rows and "
-            f"{INDICATORS} charts in the pack",
+            f"{NONCONFORMITIES} nonconformities, {FINDINGS} findings; {rows:,} table rows, "
+            f"{pdf.charts} charts (at most {reviews_figures.CHARTS_MOST}) in the pack",
             f"one pack in {1 / meas_rate:.3f} s (target < 1 s); the first render, drawing "
             f"its charts, took {cold:.2f} s",
             pdf.note,

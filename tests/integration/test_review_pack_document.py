@@ -4,7 +4,8 @@ A review is held, decides two actions (one already started, so that a state with
 compound code is on the page), and records its outputs; the pack's PDF is then read as
 a director reads it: the decisions section with its owners by name, no handle of a
 person, no raw state code of the workflow files, a table of contents with page numbers,
-the footer on a body page.
+the footer on a body page; and the pack of an institution with many indicators stays
+bounded (each indicator in one full row, at most CHARTS_MOST charts).
 """
 
 from __future__ import annotations
@@ -23,15 +24,29 @@ from qms.bootstrap import Services
 from qms.clock import FixedClock
 from qms.db import Database
 from qms.errors import TrailError, ValidationError
-from qms.models import Person, ReviewKind, ReviewPack
+from qms.models import (
+    Direction,
+    Frequency,
+    Indicator,
+    Measurement,
+    MeasurementRevision,
+    Person,
+    Process,
+    ReviewKind,
+    ReviewPack,
+)
 from qms.services import shared
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import service as indicators
+from qms.services.indicators.periods import containing, last_n
 from qms.services.reviews import decisions as reviews_decisions
 from qms.services.reviews import report as reviews_pack
 from qms.services.reviews import service as reviews
 from qms.services.reviews import steps as reviews_steps
 from qms.services.reviews.decisions import Decision
+from qms.services.reviews.digest import SHORT_MOST
+from qms.services.reviews.figures import CHARTS_MOST
+from qms.services.reviews.tables import INDICATOR_COLUMNS
 from tests.cli import run
 from tests.factories import ROOT, load_example, services_for
 
@@ -189,3 +204,82 @@ def test_the_command_writes_the_stored_bytes_and_prints_their_sha256(
     with app.database.reading() as session:
         stored = session.scalars(select(ReviewPack)).one()
         assert stored.pdf == one and stored.pdf_sha256 == hashlib.sha256(one).hexdigest()
+
+
+MANY = 60  # indicators past their alert threshold and worsening: more than any bound
+
+
+def many_indicators(app: Services) -> None:
+    """Sixty monthly indicators, each with eight values sliding past its alert threshold:
+    every one of them would be drawn and listed in every section of its topic, unbounded."""
+    last = containing(date(2026, 10, 31), Frequency.MONTHLY)
+    periods = last_n(last, 8)
+    topics = ["customer_satisfaction", "quality_objective", "resources", "risks"]
+    with app.database.unit_of_work() as uow:
+        session = uow.session
+        processes = list(session.scalars(select(Process.id).order_by(Process.id)))
+        added = [
+            Indicator(
+                code=f"MNY-{n:02d}",
+                process_id=processes[n % len(processes)],
+                name=f"Share {n}",
+                measures="A share",
+                unit="%",
+                direction=Direction.HIGHER,
+                target=90.0,
+                alert_threshold=80.0,
+                frequency=Frequency.MONTHLY,
+                data_source="test",
+                topics=[topics[n % len(topics)]],
+                position=500 + n,
+            )
+            for n in range(MANY)
+        ]
+        session.add_all(added)
+        session.flush()
+        at = datetime(2026, 11, 20, 9, tzinfo=UTC)
+        for indicator in added:
+            for k, period in enumerate(periods):
+                value = 95.0 - 3 * k - indicator.position % 7  # worse each month
+                measured = Measurement(
+                    indicator_id=indicator.id,
+                    period=period.label,
+                    period_end=period.end,
+                    value=value,
+                    recorded_by="test",
+                    recorded_at=at,
+                )
+                session.add(measured)
+                session.flush()
+                session.add(
+                    MeasurementRevision(
+                        measurement_id=measured.id, value=value, actor="test", at=at
+                    )
+                )
+        uow.commit()
+
+
+def full_rows(html: str) -> list[str]:
+    """The code of each row of a table with the full columns of an indicator."""
+    header = "".join(f"<th[^>]*>{re.escape(c)}</th>" for c in INDICATOR_COLUMNS)
+    codes = []
+    for table in re.findall(r"<table\b.*?</table>", html, re.DOTALL):
+        if re.search(header, table):
+            codes += re.findall(r'<tr(?: class="flag")?><td[^>]*>(\S+) ', table)  # not a heading
+    return codes
+
+
+def test_the_pack_of_many_indicators_stays_bounded(app: Services) -> None:
+    many_indicators(app)
+    review = reviews.plan(app, MR, "tbrunet", PERIOD)
+    html = reviews_pack.render_html(app, review.id)
+    charts = html.count("<svg")
+    assert 0 < charts <= CHARTS_MOST  # the worst, not all sixty
+    assert f"{charts} charts drawn (at most {CHARTS_MOST}, the worst first)" in html
+    with app.database.reading() as session:
+        codes = list(session.scalars(select(Indicator.code).where(Indicator.retired_on.is_(None))))
+    listed = full_rows(html)
+    assert sorted(listed) == sorted(codes)  # each indicator in one full row, once
+    summary = html[html.index('id="summary"') : html.index('id="input-a"')]
+    assert summary.count("MNY-") <= SHORT_MOST  # the worst few, and where the rest are
+    assert "more: table in" in summary and 'href="#indicators-all"' in summary

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from statistics import median
 from typing import Any
 
@@ -20,8 +21,9 @@ from qms.services.reviews.tables import (
     shortened,
 )
 
-# Findings from the most to the least serious, as an auditor reads them.
+OVERDUE = "overdue-actions"  # the id of the one list of overdue actions (the summary links it)
 
+# Findings from the most to the least serious, as an auditor reads them.
 
 FINDING_ORDER = {
     "major_nonconformity": 0,
@@ -50,44 +52,37 @@ def nonconformities(data: ReviewData, s: Section) -> None:
         f"{plural(waiting, 'nonconformity')} waiting on theirs; "
         f"{plural(len(late), 'action')} overdue"
     )
-    figures = _days_to_close(data)
     s.tables.append(
         Table(
-            "Nonconformities by process",
-            ("process", "detected", "major", "repeats", "open", "overdue"),
-            _nc_rows(ncs),
-            widths=(20, 16, 16, 16, 16, 16),
-            numeric=frozenset(range(1, 6)),
+            "Per process: nonconformities, and days from proposal to closure of actions",
+            (
+                "process",
+                "detected",
+                "major",
+                "repeats",
+                "open",
+                "overdue",
+                "actions closed",
+                "median days to close",
+            ),
+            _process_rows(data, ncs),
+            widths=(14, 11, 10, 11, 10, 11, 14, 19),
+            numeric=frozenset(range(1, 8)),
         )
     )
-    if figures:
-        s.tables.append(
-            Table(
-                "Improvement actions: days from proposal to closure (median)",
-                ("process", "actions closed", "median days"),
-                figures,
-                widths=(30, 35, 35),
-                numeric=frozenset({1, 2}),
-            )
-        )
     late.sort(key=lambda a: -a.days_overdue)
     shown = late[:LONGEST]
     title = f"Overdue actions, the most late first ({len(shown)} of {len(late)})"
     where = "`qms action list --overdue` lists them all; 9.3.2 c 3 counts them per process"
-    s.tables.append(shortened(late_table(data, title, shown), len(late) - len(shown), where))
+    table = shortened(late_table(data, title, shown), len(late) - len(shown), where)
+    table.anchor = OVERDUE
+    s.tables.append(table)
 
 
-def _days_to_close(data: ReviewData) -> list[tuple[str, ...]]:
-    """Per process: actions closed, and the median days from proposal to closure."""
-    by: dict[str, list[int]] = {}
-    for a in data.actions:
-        days = data.close_days.get(a.id)
-        if days is not None:
-            by.setdefault(a.process, []).append(days)
-    return [(p, str(len(d)), num(round(median(d), 1))) for p, d in sorted(by.items())]
-
-
-def _nc_rows(ncs: Sequence[NcInfo]) -> list[tuple[str, ...]]:
+def _process_rows(data: ReviewData, ncs: Sequence[NcInfo]) -> list[tuple[str, ...]]:
+    """Per process: its nonconformities of the period, then its actions closed and the
+    median days from proposal to closure (one row per process, a 25-process institution
+    gives 25 rows)."""
     by: dict[str, Counter[str]] = {}
     for n in ncs:
         c = by.setdefault(n.process, Counter())
@@ -96,9 +91,20 @@ def _nc_rows(ncs: Sequence[NcInfo]) -> list[tuple[str, ...]]:
         c["repeats"] += n.is_repeat
         c["open"] += n.state not in ("closed", "cancelled")
         c["overdue"] += n.overdue
+    days: dict[str, list[int]] = {}
+    for a in data.actions:
+        closed = data.close_days.get(a.id)
+        if closed is not None:
+            days.setdefault(a.process, []).append(closed)
+    counted = ("all", "major", "repeats", "open", "overdue")
     return [
-        (p, str(c["all"]), str(c["major"]), str(c["repeats"]), str(c["open"]), str(c["overdue"]))
-        for p, c in sorted(by.items())
+        (
+            p,
+            *(str(by.get(p, Counter())[k]) for k in counted),
+            str(len(days.get(p, []))),
+            num(round(median(days[p]), 1)) if p in days else "—",
+        )
+        for p in sorted(by.keys() | days.keys())
     ]
 
 
@@ -119,23 +125,24 @@ def audits(data: ReviewData, s: Section) -> None:
     for p in programmes:
         title = f"Late audits of the {p.cycle} programme (planned month passed, not started)"
         s.tables.append(_late_audits(data, title, [a.entry for a in p.late]))
-    s.tables.append(
-        Table(
-            "Internal audits",
-            ("audit", "process", "planned", "state", "title"),
-            [
-                (
-                    f"#{a.id}",
-                    a.process or "—",
-                    data.day(a.planned_start),
-                    data.state("internal_audit", a.state),
-                    a.title[:1].upper() + a.title[1:],
-                )
-                for a in audits_
-            ],
-            widths=(8, 11, 13, 22, 46),
-        )
+    listed = sorted(audits_, key=lambda a: a.planned_start or date.min)[-LONGEST:]
+    table = Table(
+        "Internal audits" + (f", the {len(listed)} latest" if len(listed) < len(audits_) else ""),
+        ("audit", "process", "planned", "state", "title"),
+        [
+            (
+                f"#{a.id}",
+                a.process or "—",
+                data.day(a.planned_start),
+                data.state("internal_audit", a.state),
+                a.title[:1].upper() + a.title[1:],
+            )
+            for a in listed
+        ],
+        widths=(8, 11, 15, 20, 46),
     )
+    where = "`qms audit list` lists them all"
+    s.tables.append(shortened(table, len(audits_) - len(listed), where))
     s.tables.append(_findings_by_type(data, findings))
 
 

@@ -1,25 +1,38 @@
-"""Where the pack shows each indicator's trend: a chart once, in the first section that needs it.
+"""Which trends the pack draws: the indicators the directors must look at, once, in c 5.
 
-A chart is drawn only when its series has enough recorded values for a trend
-(:func:`qms.reporting.charts.drawable`); with fewer, the values are shown in a small
-table instead, so that no chart of one to three points stands on a 24-period axis.
-Each indicator is shown once in the whole pack: a later section that looks at the same
-indicator refers to it ("chart in 9.3.2 c 1, page 7"; the page comes from the PDF's
-``target-counter``).
+A chart is drawn for an indicator past its alert threshold or worsening, the worst first
+(:func:`qms.services.reviews.digest.worst_first`), at most :data:`CHARTS_MOST`, and only
+when its series has enough recorded values for a trend
+(:func:`qms.reporting.charts.drawable`); one of those with fewer values has its values
+shown in a small table instead, so that no chart of one to three points stands on a
+24-period axis. Every other indicator is one row of c 5's table, and
+``qms indicator chart CODE`` draws its chart.
+
+Why a bound: a chart for each of a hundred indicators is a book, not a review pack; and
+each costs WeasyPrint 40 to 90 ms to lay out and draw, 4 s or more for a hundred.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from qms.db import Database
-from qms.reporting.charts import drawable
+from qms.reporting.charts import MIN_POINTS, drawable
+from qms.reporting.words import plural
 from qms.services.indicators import charts as indicators_charts
 from qms.services.indicators.series import Series
+from qms.services.indicators.vocabulary import Status
 from qms.services.reviews.data import ReviewData
+from qms.services.reviews.digest import worst_first
 from qms.services.reviews.tables import Section, Table, values_table
+
+# Measured on the benchmark's pack: a chart costs WeasyPrint 40 to 90 ms (two thirds of it
+# its text), ten about 0.9 s of the pack's PDF; its tables and text take the rest.
+CHARTS_MOST = 10
+CHART_COMMAND = "qms indicator chart CODE -o CODE.svg"
 
 
 @dataclass(frozen=True)
@@ -27,26 +40,16 @@ class Shown:
     """One indicator's trend chart as a section shows it."""
 
     code: str
-    anchor: str  # the id later sections link to
+    anchor: str  # the id other sections link to
     caption: str
     svg: Markup
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """An indicator shown in an earlier section: where."""
-
-    code: str
-    anchor: str
-    clause: str
-    chart: bool  # a chart, or a table of its values
 
 
 @dataclass
 class Placed:
     shown: list[Shown] = field(default_factory=list)  # charts drawn here
     few: list[Series] = field(default_factory=list)  # too few values: shown in a table here
-    earlier: list[Earlier] = field(default_factory=list)
+    said: str = ""  # how many were drawn, of how many, and how to draw any other
 
     @property
     def values(self) -> Table:
@@ -57,27 +60,53 @@ class Placed:
         return [anchor(s.indicator.code) for s in self.few]
 
 
+def must_look_at(series: Sequence[Series]) -> list[Series]:
+    """Past the alert threshold or worsening, the worst first."""
+    return worst_first(
+        [s for s in series if s.status == Status.BREACH or s.trend_reading.label == "worsening"]
+    )
+
+
 def place(database: Database, data: ReviewData, built: list[Section]) -> dict[str, Placed]:
-    """For each section (by key), the trends it shows and those shown before it."""
+    """For each section (by key), the charts and values it shows, from its ``charts``."""
     by_code = {s.indicator.code: s for s in data.series}
-    wanted = [by_code[c] for c in dict.fromkeys(c for s in built for c in s.charts)]
-    svgs = indicators_charts.svgs(database, [s for s in wanted if can_draw(s)])
-    first: dict[str, Earlier] = {}
-    placed: dict[str, Placed] = {}
+    placed = {s.key: Placed() for s in built}
     for section in built:
-        here = placed.setdefault(section.key, Placed())
-        for code in section.charts:
-            if code in first:
-                here.earlier.append(first[code])
-                continue
-            series, svg = by_code[code], svgs.get(code)
-            if svg is None:
-                here.few.append(series)
-            else:
-                trend = series.trend_reading.explanation
-                here.shown.append(Shown(code, anchor(code), f"{code} trend: {trend}", Markup(svg)))  # noqa: S704 - drawn by the charts module, not typed by a user
-            first[code] = Earlier(code, anchor(code), section.clause, svg is not None)
+        if section.charts:
+            placed[section.key] = chosen([by_code[c] for c in section.charts], database)
     return placed
+
+
+def chosen(series: Sequence[Series], database: Database) -> Placed:
+    """At most CHARTS_MOST charts of those to look at, and the values of those with few."""
+    wanted = must_look_at(series)
+    can = [s for s in wanted if can_draw(s)]
+    drawn = can[:CHARTS_MOST]
+    svgs = indicators_charts.svgs(database, drawn)
+    few = [s for s in wanted if not can_draw(s) and s.latest is not None][:CHARTS_MOST]
+    return Placed(
+        [shown(s, svgs[s.indicator.code]) for s in drawn],
+        few,
+        said(len(drawn), len(can), len(series)),
+    )
+
+
+def shown(series: Series, svg: str) -> Shown:
+    code = series.indicator.code
+    caption = f"{code} trend: {series.trend_reading.explanation}"
+    return Shown(code, anchor(code), caption, Markup(svg))  # noqa: S704 - drawn by the charts module, not typed by a user
+
+
+def said(drawn: int, wanted: int, every: int) -> str:
+    """ "10 charts drawn (at most 10, the worst first) of the 30 indicators past ..." """
+    head = f"{plural(drawn, 'chart')} drawn"
+    if wanted > drawn:
+        head += f" (at most {CHARTS_MOST}, the worst first)"
+    return (
+        f"{head} of the {plural(wanted, 'indicator')} past their alert threshold or "
+        f"worsening with at least {MIN_POINTS} values ({every} in all): a chart for each "
+        f"indicator would be a book, not a review pack. `{CHART_COMMAND}` draws any other."
+    )
 
 
 def anchor(code: str) -> str:

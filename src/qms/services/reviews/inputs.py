@@ -19,7 +19,8 @@ from qms.models import Topic
 from qms.reporting.words import plural
 from qms.services.capa.vocabulary import Origin
 from qms.services.reviews.conformity import audits, nonconformities
-from qms.services.reviews.data import DecisionInfo, ReviewData
+from qms.services.reviews.data import ActionInfo, DecisionInfo, ReviewData
+from qms.services.reviews.digest import attention_table
 from qms.services.reviews.performance import (
     customer_satisfaction,
     external_providers,
@@ -32,7 +33,6 @@ from qms.services.reviews.tables import (
     Section,
     Table,
     about,
-    indicator_table,
     num,
     off_target,
     shortened,
@@ -61,20 +61,18 @@ def previous_actions(data: ReviewData, s: Section) -> None:
     s.tables.append(
         Table(
             "Actions decided at the previous review, and what became of them",
-            ("action", "decision", "owner", "due", "state", "outcome"),
+            ("action decided", "owner", "due", "state: outcome"),
             [
                 (
-                    f"#{d.action.id}",
-                    d.title,
+                    f"#{d.action.id} {d.title}",
                     data.person(d.action.owner),
                     data.day(d.action.due_date),
-                    data.state(ACTION, d.action.state),
-                    outcome(data, d),
+                    f"{data.state(ACTION, d.action.state)}: {outcome(data, d)}",
                 )
                 for d in decisions
             ],
             frozenset(late),
-            (8, 34, 16, 12, 14, 16),
+            (44, 18, 14, 24),
         )
     )
 
@@ -115,7 +113,7 @@ def resources(data: ReviewData, s: Section) -> None:
         s.missing_reason = "no resource indicator value: write the resource situation as a note"
         return
     s.summary = f"{plural(len(series), 'resource indicator')}, {off_target(series)} off target"
-    s.tables.append(indicator_table("Resources", series, data))
+    s.tables.append(attention_table("Resource indicators off target", series, data))
 
 
 def risk_actions(data: ReviewData, s: Section) -> None:
@@ -132,26 +130,37 @@ def risk_actions(data: ReviewData, s: Section) -> None:
         f"{'was' if effective == 1 else 'were'} effective; {plural(len(series), 'risk indicator')}"
     )
     if checked:
-        s.tables.append(
-            Table(
-                "Preventive actions checked",
-                ("action", "process", "state", "effectiveness", "title"),
-                [
-                    (
-                        f"#{a.id}",
-                        a.process,
-                        data.state(ACTION, a.state),
-                        data.words.term("effectiveness", a.effectiveness),
-                        a.title,
-                    )
-                    for a in checked
-                ],
-                frozenset(i for i, a in enumerate(checked) if a.effectiveness != "effective"),
-                (8, 10, 18, 16, 48),
-            )
-        )
+        s.tables.append(_preventive(data, checked))
     if series:
-        s.tables.append(indicator_table("Risk indicators", series, data))
+        s.tables.append(attention_table("Risk indicators off target", series, data))
+
+
+def _preventive(data: ReviewData, checked: list[ActionInfo]) -> Table:
+    """The preventive actions checked, those found not effective first."""
+    shown = sorted(checked, key=lambda a: a.effectiveness == "effective")[:LONGEST]
+    table = Table(
+        "Preventive actions checked"
+        + (
+            f", those not effective first ({len(shown)} of {len(checked)})"
+            if len(checked) > len(shown)
+            else ""
+        ),
+        ("action", "process", "state", "effectiveness", "title"),
+        [
+            (
+                f"#{a.id}",
+                a.process,
+                data.state(ACTION, a.state),
+                data.words.term("effectiveness", a.effectiveness),
+                a.title,
+            )
+            for a in shown
+        ],
+        frozenset(i for i, a in enumerate(shown) if a.effectiveness != "effective"),
+        (8, 10, 18, 16, 48),
+    )
+    where = "`qms action list` lists every action"
+    return shortened(table, len(checked) - len(shown), where)
 
 
 def improvement(data: ReviewData, s: Section) -> None:
@@ -162,7 +171,6 @@ def improvement(data: ReviewData, s: Section) -> None:
         for f in data.findings
         if "opportunit" in f.finding_type or "improvement" in f.finding_type
     ]
-    found = opportunities[:LONGEST]
     if not (breaches or suggestions or opportunities):
         s.missing_reason = "no open breach proposal, suggestion or improvement finding"
         return
@@ -181,18 +189,22 @@ def improvement(data: ReviewData, s: Section) -> None:
         )
         for b in breaches
     ]
-    newest = sorted(suggestions, key=lambda a: -a.id)[:LONGEST]
+    newest = sorted(suggestions, key=lambda a: -a.id)
     rows += [("Suggestion", f"Action #{a.id}", a.process, a.title) for a in newest]
-    rows += [("Audit finding", f"Finding #{f.id}", f.process or "—", f.title) for f in found]
+    rows += [
+        ("Audit finding", f"Finding #{f.id}", f.process or "—", f.title) for f in opportunities
+    ]
     table = Table(
-        "Opportunities", ("from", "ref", "process", "what"), rows, widths=(18, 14, 10, 58)
+        "Opportunities" + (f", the first {LONGEST} of {len(rows)}" if len(rows) > LONGEST else ""),
+        ("from", "ref", "process", "what"),
+        rows[:LONGEST],
+        widths=(18, 14, 10, 58),
     )
     where = (
-        "suggestions and audit opportunities, the newest shown; "
+        "breach proposals first, then the newest suggestions; `qms indicator breaches`, "
         "`qms action list --origin suggestion` and `qms audit finding list AUDIT` list them"
     )
-    left_out = len(suggestions) - len(newest) + len(opportunities) - len(found)
-    s.tables.append(shortened(table, left_out, where))
+    s.tables.append(shortened(table, len(rows) - LONGEST, where))
 
 
 Builder = Callable[[ReviewData, Section], None]

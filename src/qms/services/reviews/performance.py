@@ -15,6 +15,7 @@ from qms.models import Topic
 from qms.reporting.words import plural
 from qms.services.indicators.vocabulary import Status
 from qms.services.reviews.data import ActionInfo, BreachInfo, ReviewData
+from qms.services.reviews.digest import FULL, attention_table
 from qms.services.reviews.tables import (
     LONGEST,
     Section,
@@ -42,8 +43,7 @@ def customer_satisfaction(data: ReviewData, s: Section) -> None:
         f"{plural(len(series), 'satisfaction indicator')}, {off_target(series)} off target; "
         f"{plural(len(complaints), 'complaint')} logged as nonconformities"
     )
-    s.tables.append(indicator_table("Satisfaction and feedback indicators", series, data))
-    s.charts = [x.indicator.code for x in series]
+    s.tables.append(attention_table("Satisfaction indicators off target", series, data))
     if complaints:
         left_out = len(complaints) - LONGEST
         complaints = sorted(complaints, key=lambda n: n.detected_on or date.min)[-LONGEST:]
@@ -60,7 +60,7 @@ def customer_satisfaction(data: ReviewData, s: Section) -> None:
                 )
                 for n in complaints
             ],
-            widths=(14, 10, 13, 43, 20),
+            widths=(14, 10, 15, 41, 20),
         )
         s.tables.append(shortened(table, left_out, "`qms nc list --origin complaint`"))
 
@@ -72,7 +72,7 @@ def objectives(data: ReviewData, s: Section) -> None:
         return
     met = sum(1 for x in series if x.status == Status.ON_TARGET)
     s.summary = f"{met} of {plural(len(series), 'quality objective')} met on their latest value"
-    s.tables.append(indicator_table("Quality objectives", series, data))
+    s.tables.append(attention_table("Quality objectives not met", series, data, "objective"))
 
 
 def process_performance(data: ReviewData, s: Section) -> None:
@@ -149,24 +149,22 @@ def process_performance(data: ReviewData, s: Section) -> None:
 
 
 def late_table(data: ReviewData, title: str, late: Sequence[ActionInfo]) -> Table:
-    """Overdue actions, most late first as given: who owns each, due when, how late."""
+    """Overdue actions, most late first as given: who owns each, due when, how late (four
+    columns: each cell costs the PDF about a millisecond)."""
     return Table(
         title,
-        ("action", "process", "owner", "due", "days late", "title"),
+        ("action", "process", "owner", "due, days late"),
         [
             (
-                f"#{a.id}",
+                f"#{a.id} {a.title}",
                 a.process,
                 data.person(a.owner),
-                data.day(a.due_date),
-                str(a.days_overdue),
-                a.title,
+                f"{data.day(a.due_date)}, {plural(a.days_overdue, 'day')}",
             )
             for a in late
         ],
         frozenset(range(len(late))),
-        (8, 10, 18, 13, 9, 42),
-        frozenset({4}),
+        (45, 11, 22, 22),
     )
 
 
@@ -183,35 +181,44 @@ def monitoring(data: ReviewData, s: Section) -> None:
         f"{counts[None]} without value; {plural(len(data.breaches), 'breach')} raised, "
         f"{plural(len(data.missing), 'measurement')} missing"
     )
-    s.tables.append(indicator_table("All indicators", series, data))
+    every = indicator_table("Every indicator: latest value, status and trend", series, data)
+    every.anchor = FULL
+    s.tables.append(every)
     if data.breaches:
-        s.tables.append(
-            Table(
-                "Breaches raised in the period",
-                ("indicator", "period", "value", "alert", "decision"),
-                [
-                    (b.indicator, b.period, num(b.value), num(b.threshold), _breach_decision(b))
-                    for b in data.breaches
-                ],
-                frozenset(i for i, b in enumerate(data.breaches) if b.state == "open"),
-                (24, 12, 10, 10, 44),
-                frozenset({2, 3}),
-            )
-        )
+        s.tables.append(_breaches(data))
     if data.missing:
-        s.tables.append(
-            Table(
-                "Measurements missing past their due date",
-                ("indicator", "process", "period", "due", "owner"),
-                [
-                    (m.indicator, m.process, m.period, data.day(m.due_on), data.person(m.owner))
-                    for m in data.missing
-                ],
-                frozenset(range(len(data.missing))),
-                (28, 12, 14, 16, 30),
-            )
+        missing = data.missing[:LONGEST]
+        table = Table(
+            "Measurements missing past their due date",
+            ("indicator", "process", "period", "due", "owner"),
+            [
+                (m.indicator, m.process, m.period, data.day(m.due_on), data.person(m.owner))
+                for m in missing
+            ],
+            frozenset(range(len(missing))),
+            (28, 12, 14, 16, 30),
         )
-    s.charts = [x.indicator.code for x in series if x.latest is not None]
+        left_out = len(data.missing) - len(missing)
+        s.tables.append(shortened(table, left_out, "`qms indicator missing` lists them all"))
+    s.charts = [x.indicator.code for x in series if x.latest is not None]  # figures picks
+
+
+def _breaches(data: ReviewData) -> Table:
+    """The breaches raised, those awaiting their pilot first, then the latest."""
+    ordered = sorted(data.breaches, key=lambda b: b.state != "open")[:LONGEST]
+    table = Table(
+        "Breaches raised in the period",
+        ("indicator", "period", "value", "alert", "decision"),
+        [
+            (b.indicator, b.period, num(b.value), num(b.threshold), _breach_decision(b))
+            for b in ordered
+        ],
+        frozenset(i for i, b in enumerate(ordered) if b.state == "open"),
+        (24, 12, 10, 10, 44),
+        frozenset({2, 3}),
+    )
+    where = "`qms indicator breaches` lists them all"
+    return shortened(table, len(data.breaches) - len(ordered), where)
 
 
 def external_providers(data: ReviewData, s: Section) -> None:
@@ -231,8 +238,7 @@ def external_providers(data: ReviewData, s: Section) -> None:
     s.summary = (
         f"{plural(len(series), 'external-provider indicator')}, {off_target(series)} off target"
     )
-    s.tables.append(indicator_table("External providers", series, data))
-    s.charts = [x.indicator.code for x in series]
+    s.tables.append(attention_table("External-provider indicators off target", series, data))
 
 
 # --- helpers --------------------------------------------------------------------------------

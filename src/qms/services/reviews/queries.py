@@ -2,8 +2,9 @@
 
 :func:`load` reads the indicators with their last 24 periods, the breaches, the actions,
 nonconformities, audits and findings, the previous review's decisions, changes to the
-process map and the notes written for the review: one query each, never one per row.
-A process review reads the same, narrowed to its process.
+process map and the notes written for the review: one query each, never one per row
+(the records counted are read by :mod:`qms.services.reviews.records`). A process review
+reads the same, narrowed to its process.
 
 Everything is read as it stood at the scope's ``as_of`` moment (clause 9.3.2: the
 inputs as gathered): records from their trail (:mod:`qms.services.reviews.asof`), an
@@ -21,16 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from qms.models import (
-    AuditFinding,
     BreachProposal,
     HistoryEntry,
     ImprovementAction,
     Indicator,
-    InternalAudit,
-    Nonconformity,
     Person,
     Process,
-    ProcessReview,
     ReviewDecision,
     ReviewKind,
     ReviewNote,
@@ -42,16 +39,12 @@ from qms.services.audits import coverage as audits_coverage
 from qms.services.capa import stats
 from qms.services.capa.vocabulary import ACTION_OPEN_WORK
 from qms.services.indicators import series as indicators_series
-from qms.services.reviews import asof
+from qms.services.reviews import asof, records
 from qms.services.reviews.data import (
     ActionInfo,
-    AuditInfo,
     BreachInfo,
     DecisionInfo,
-    FindingInfo,
     MissingReason,
-    NcInfo,
-    ProcessReviewInfo,
     ReviewData,
     RoleChange,
     Scope,
@@ -71,7 +64,7 @@ def load(
     values = indicators_series.values_of(session, [i.id for i in indicators], scope.as_of)
     then = asof.records_then(session, scope.as_of)
     all_actions = asof.actions(_actions(session, scope.today), then, scope.today, ACTION_OPEN_WORK)
-    ncs = asof.nonconformities(_nonconformities(session, scope.today), then)
+    ncs = asof.nonconformities(records.nonconformities(session, scope.today), then)
     return ReviewData(
         scope=scope,
         series=indicators_series.series_of(indicators, values, scope.end + timedelta(days=1)),
@@ -79,11 +72,13 @@ def load(
         breaches=_breaches(session, scope),
         actions=_only(all_actions, scope.process),
         nonconformities=_only(ncs, scope.process),
-        audits=_only(asof.audits(_audits(session), then), scope.process),
-        findings=_only(asof.findings(_findings(session), then), scope.process),
+        audits=_only(asof.audits(records.audits(session), then), scope.process),
+        findings=_only(asof.findings(records.findings(session), then), scope.process),
         previous_decisions=_decisions(session, scope, {a.id: a for a in all_actions}),
         role_changes=_role_changes(session, scope, words or Words()),
-        process_reviews=_only(asof.process_reviews(_process_reviews(session), then), scope.process),
+        process_reviews=_only(
+            asof.process_reviews(records.process_reviews(session), then), scope.process
+        ),
         notes=_notes(session, scope),
         reasons=_reasons(session, scope),
         process_of={indicator.id: code for indicator, code, _ in pairs},
@@ -186,44 +181,6 @@ def _actions(session: Session, today: date) -> list[ActionInfo]:
     return [_action(row, today) for row in session.connection().execute(_with_owner(query, owner))]
 
 
-def _nonconformities(session: Session, today: date) -> list[NcInfo]:
-    query = select(
-        Nonconformity.id,
-        Nonconformity.title,
-        Nonconformity.state,
-        Nonconformity.severity,
-        Nonconformity.source,
-        Nonconformity.detected_on,
-        Process.code,
-        Nonconformity.is_repeat,
-        Nonconformity.action_due_date,
-    ).join(Process, Nonconformity.process_id == Process.id)
-    return [NcInfo(*row, today) for row in session.connection().execute(query)]
-
-
-def _audits(session: Session) -> list[AuditInfo]:
-    query = select(
-        InternalAudit.id,
-        InternalAudit.title,
-        InternalAudit.state,
-        Process.code,
-        InternalAudit.planned_start,
-    ).outerjoin(Process, InternalAudit.process_id == Process.id)
-    return [AuditInfo(*row) for row in session.connection().execute(query)]
-
-
-def _findings(session: Session) -> list[FindingInfo]:
-    query = select(
-        AuditFinding.id,
-        AuditFinding.audit_id,
-        AuditFinding.finding_type,
-        AuditFinding.state,
-        Process.code,
-        AuditFinding.title,
-    ).outerjoin(Process, AuditFinding.process_id == Process.id)
-    return [FindingInfo(*row) for row in session.connection().execute(query)]
-
-
 def _decisions(
     session: Session, scope: Scope, actions: dict[int, ActionInfo]
 ) -> list[DecisionInfo]:
@@ -302,23 +259,6 @@ def _role_changes(session: Session, scope: Scope, words: Words) -> list[RoleChan
             text = f"{name} is no longer {role} of {where}"
             changes.append(RoleChange(assignment.valid_to, text))
     return sorted(changes, key=lambda c: c.day)
-
-
-def _process_reviews(session: Session) -> list[ProcessReviewInfo]:
-    query = select(ProcessReview, Process.code).join(
-        Process, ProcessReview.process_id == Process.id
-    )
-    return [
-        ProcessReviewInfo(
-            r.id,
-            code,
-            r.state,
-            r.field_value("held_on"),
-            r.field_value("intended_results_met"),
-            r.field_value("evaluation") or "",
-        )
-        for r, code in session.execute(query)
-    ]
 
 
 def _notes(session: Session, scope: Scope) -> dict[str, str]:

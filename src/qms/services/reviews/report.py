@@ -7,8 +7,11 @@ asked for.  Holding the review freezes revision 1, recording its outputs revisio
 revision, its PDF bytes as they were frozen (:mod:`qms.services.reviews.frozen`).
 
 Every name, state and count in it is written for the reader (:mod:`qms.reporting.words`);
-the sections' charts and small tables of values are placed by
-:mod:`qms.services.reviews.figures`, each indicator's once.
+each indicator is listed in full once, in 9.3.2 c 5, the other sections giving a count by
+status and the worst few (:mod:`qms.services.reviews.digest`), and at most
+:data:`~qms.services.reviews.figures.CHARTS_MOST` charts are drawn, of the indicators the
+directors must look at (:mod:`qms.services.reviews.figures`): the pack's size is bounded
+by what a director reads, not by the size of the institution.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from qms.services.reviews import service as reviews
 from qms.services.reviews.data import Edition, Held, ReviewData
 from qms.services.reviews.inputs import sections
 from qms.services.reviews.summary import summary
-from qms.services.reviews.tables import Section, without_repeats
+from qms.services.reviews.tables import Section
 from qms.workflow import seal as seals
 
 __all__ = ["Edition", "Held", "Pack", "pack", "pdf_of", "render_html"]
@@ -75,7 +78,6 @@ def render_html(
 ) -> str:
     review, data, organisation = load(app, review_id)
     built = sections(data)
-    without_repeats(built)
     placed = reviews_figures.place(app.database, data, built)
     held = held or held_of(review)
     context = pack_context(review, data, built, organisation, held, app.engine.clock.now())

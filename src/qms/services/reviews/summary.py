@@ -1,8 +1,10 @@
 """What the directors read first in the pack: the figures that need them, and why.
 
 Four key figures (indicators off target, actions overdue, breach proposals awaiting a
-decision, inputs missing), the sentences of "Needs a decision", the indicators off target
-and the most overdue actions, each written for the reader.
+decision, inputs missing), the sentences of "Needs a decision" (at most
+:data:`NEEDS_MOST`, those in red first, the others counted with the page of the section
+that lists them), the indicators off target by status with the worst few, and where the
+overdue actions are listed (once, in 9.3.2 c 4), each written for the reader.
 """
 
 from __future__ import annotations
@@ -13,11 +15,31 @@ from typing import Any
 from qms.reporting.words import plural
 from qms.services.indicators.vocabulary import Status
 from qms.services.reviews.data import ReviewData
-from qms.services.reviews.performance import late_table
-from qms.services.reviews.tables import Section, indicator_table, num
+from qms.services.reviews.digest import attention_table
+from qms.services.reviews.tables import Section, num
 
-SUMMARY_ROWS = 10
+NEEDS_MOST = 8  # sentences of "Needs a decision"; the rest are counted, with their page
 ACTION = "improvement_action"
+CLAUSES = {"a": "9.3.2 a", "c5": "9.3.2 c 5", "f": "9.3.2 f"}
+
+
+@dataclass(frozen=True)
+class Need:
+    """A sentence of "Needs a decision": red when late or missing, and the section (by key)
+    that lists what it is about."""
+
+    text: str
+    red: bool
+    key: str
+
+
+@dataclass(frozen=True)
+class More:
+    """Sentences of "Needs a decision" left out, counted by the section that lists them."""
+
+    count: int
+    key: str
+    clause: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +65,8 @@ def summary(data: ReviewData, built: list[Section]) -> dict[str, Any]:
     missing = [s for s in built if s.missing]
     breaches = [b for b in data.breaches if b.state == "open"]
     alerts = sum(1 for s in off if s.status == Status.BREACH)
-    shown = late[:SUMMARY_ROWS]
+    needs = needs_decision(data, missing)
+    shown = sorted(needs, key=lambda n: not n.red)[:NEEDS_MOST]
     return {
         "figures": [
             figure(len(off), "indicator off target", "indicators off target"),
@@ -57,15 +80,28 @@ def summary(data: ReviewData, built: list[Section]) -> dict[str, Any]:
         ],
         "alerts": f"{plural(alerts, 'indicator')} past {'its' if alerts == 1 else 'their'} "
         "alert threshold",
-        "needs": needs_decision(data, missing),
-        "off_target": indicator_table("Indicators off target", off, data),
-        "overdue": late_table(data, f"Most overdue actions ({len(shown)} of {len(late)})", shown),
+        "needs": shown,
+        "needs_more": left_out(needs, shown, missing),
+        "off_target": attention_table(
+            "Indicators off target or past their alert threshold", data.series, data, page=True
+        ),
         "overdue_count": len(late),
+        "most_late": late[0].days_overdue if late else 0,
         "missing_sections": missing,
     }
 
 
-def needs_decision(data: ReviewData, missing: list[Section]) -> list[tuple[str, bool]]:
+def left_out(needs: list[Need], shown: list[Need], missing: list[Section]) -> list[More]:
+    """The sentences not shown, counted by the section that lists what they are about."""
+    clauses = {**CLAUSES, **{s.key: s.clause for s in missing}}
+    counts: dict[str, int] = {}
+    for n in needs:
+        if n not in shown:
+            counts[n.key] = counts.get(n.key, 0) + 1
+    return [More(count, key, clauses[key]) for key, count in counts.items()]
+
+
+def needs_decision(data: ReviewData, missing: list[Section]) -> list[Need]:
     """The sentences of "Needs a decision", each with whether it is shown in red."""
     lines = []
     for s in missing:
@@ -76,31 +112,27 @@ def needs_decision(data: ReviewData, missing: list[Section]) -> list[tuple[str, 
             if reason
             else " No reason is recorded for it."
         )
-        lines.append((f"Input {s.clause} ({s.title}) is missing: {s.missing_reason}.{said}", True))
+        text = f"Input {s.clause} ({s.title}) is missing: {s.missing_reason}.{said}"
+        lines.append(Need(text, True, s.key))
     for d in data.previous_decisions:
         if d.action.state == "closed":
             continue
         late = f", {plural(d.action.days_overdue, 'day')} late" if d.action.days_overdue else ""
         state = data.state(ACTION, d.action.state).lower()
-        lines.append(
-            (f"Previous review's action #{d.action.id} “{d.title}” is {state}{late}.", bool(late))
-        )
+        text = f"Previous review's action #{d.action.id} “{d.title}” is {state}{late}."
+        lines.append(Need(text, bool(late), "a"))
     for b in data.breaches:
         if b.state == "open":
-            lines.append(
-                (
-                    f"{b.indicator} was {num(b.value)} in {b.period} (alert "
-                    f"{num(b.threshold)}): the pilot of {b.process} has not decided yet.",
-                    False,
-                )
+            text = (
+                f"{b.indicator} was {num(b.value)} in {b.period} (alert "
+                f"{num(b.threshold)}): the pilot of {b.process} has not decided yet."
             )
+            lines.append(Need(text, False, "f"))
     if data.missing:
-        lines.append(
-            (
-                f"{plural(len(data.missing), 'indicator measurement')} "
-                f"{'is' if len(data.missing) == 1 else 'are'} past "
-                f"{'its' if len(data.missing) == 1 else 'their'} due date and not recorded.",
-                False,
-            )
+        one = len(data.missing) == 1
+        text = (
+            f"{plural(len(data.missing), 'indicator measurement')} {'is' if one else 'are'} "
+            f"past {'its' if one else 'their'} due date and not recorded."
         )
+        lines.append(Need(text, False, "c5"))
     return lines

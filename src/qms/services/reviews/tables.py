@@ -13,15 +13,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qms.models import Direction, Indicator, Topic
-from qms.reporting.words import number, plural, whole
+from qms.reporting.words import number, whole
 from qms.services.indicators.series import Series
 from qms.services.indicators.vocabulary import Status
 from qms.services.reviews.data import MissingReason, ReviewData
 
 STATUS_TEXT = {Status.ON_TARGET: "On target", Status.WATCH: "Off target", Status.BREACH: "Alert"}
-INDICATOR_COLUMNS = ("indicator", "process", "period", "value", "target / alert", "status", "trend")
-INDICATOR_WIDTHS = (33, 10, 10, 12, 12, 10, 13)
-NUMERIC = frozenset({"value"})
+# Four columns, the process as a heading row above its indicators: a table cell costs
+# WeasyPrint about 1 ms, and this table has a row for every indicator of the institution.
+INDICATOR_COLUMNS = ("indicator", "latest value", "target / alert", "status · trend")
+INDICATOR_WIDTHS = (45, 19, 14, 22)
+NUMERIC = frozenset({"latest value"})
 # Units that are measures, not things counted: their values keep their decimals.
 MEASURES = frozenset({"days", "hours", "minutes", "weeks", "months", "years"})
 
@@ -36,7 +38,14 @@ class Table:
     numeric: frozenset[int] = frozenset()  # columns of figures, aligned right
     more: str = ""  # the rows left out of a long list, and where to find them all
     indicators: tuple[str, ...] = ()  # an indicator table: the code of each row
-    see: str = ""  # an abridged table: the id of the section with the full rows
+    lead: str = ""  # a line above the table: what it is drawn from ("17 indicators: ...")
+    link: str = ""  # where the rows left out are: an id, shown with its page number
+    link_text: str = ""  # the words of that link ("9.3.2 c 5")
+    # With the page number: WeasyPrint lays a page out twice more for each page that prints
+    # one (target-counter), so only the light summary page does.
+    link_page: bool = False
+    anchor: str = ""  # this table's own id, for links from other sections
+    groups: dict[int, str] = field(default_factory=dict)  # a heading row before row i
 
 
 @dataclass
@@ -62,13 +71,13 @@ class Section:
 
 # A list longer than this shows its first rows and says how many more there are: the pack
 # is read by directors; the registers behind it are a command away.
-LONGEST = 25
+LONGEST = 15
 
 
 def shortened(table: Table, left_out: int, where: str) -> Table:
     """The table of the first rows of a longer list, saying what was left out and where."""
     if left_out > 0:
-        table.more = f"{plural(left_out, 'more')} not shown here: {where}."
+        table.more = f"{left_out} more not shown here: {where}."
     return table
 
 
@@ -120,22 +129,18 @@ def trend_text(s: Series) -> str:
 
 
 def indicator_table(title: str, all_series: Sequence[Series], data: ReviewData) -> Table:
-    rows, flagged = [], set()
+    """One row per indicator (in process order), under a heading row per process."""
+    rows, flagged, groups, previous = [], set(), {}, None
     for i, s in enumerate(all_series):
         latest, ind = s.latest, s.indicator
+        process = data.process_of.get(ind.id, "")
+        if process != previous:
+            groups[i], previous = f"Process {process}", process
         if s.status == Status.BREACH:
             flagged.add(i)
-        rows.append(
-            (
-                f"{ind.code} {ind.name}",
-                data.process_of.get(ind.id, ""),
-                latest.period if latest else "—",
-                value_text(latest.value, ind.unit) if latest else "no value",
-                target_text(ind),
-                status_text(s),
-                trend_text(s),
-            )
-        )
+        value = f"{value_text(latest.value, ind.unit)} · {latest.period}" if latest else "no value"
+        said = f"{status_text(s)} · {trend_text(s)}" if latest else "No value"
+        rows.append((f"{ind.code} {ind.name}", value, target_text(ind), said))
     return Table(
         title,
         INDICATOR_COLUMNS,
@@ -144,36 +149,8 @@ def indicator_table(title: str, all_series: Sequence[Series], data: ReviewData) 
         INDICATOR_WIDTHS,
         frozenset(i for i, c in enumerate(INDICATOR_COLUMNS) if c in NUMERIC),
         indicators=tuple(s.indicator.code for s in all_series),
+        groups=groups,
     )
-
-
-def abridged(table: Table, see: str) -> Table:
-    """An indicator table whose rows were all shown in full before: name, value, status."""
-    keep = (0, 3, 5)
-    return Table(
-        table.title,
-        tuple(table.columns[i] for i in keep),
-        [tuple(row[i] for i in keep) for row in table.rows],
-        table.flagged,
-        (62, 20, 18),
-        frozenset({1}),
-        indicators=table.indicators,
-        see=see,
-    )
-
-
-def without_repeats(built: Sequence[Section]) -> None:
-    """Show each indicator's full row once: a later table of indicators all shown before
-    is abridged, pointing to the full rows (the pack stays short for 100 indicators)."""
-    first: dict[str, str] = {}
-    for section in built:
-        for i, table in enumerate(section.tables):
-            if not table.indicators:
-                continue
-            if all(code in first for code in table.indicators):
-                section.tables[i] = abridged(table, first[table.indicators[0]])
-            for code in table.indicators:
-                first.setdefault(code, f"input-{section.key}")
 
 
 def values_table(title: str, all_series: Sequence[Series]) -> Table:
