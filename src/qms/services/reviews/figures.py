@@ -105,7 +105,8 @@ def said(drawn: int, wanted: int, every: int) -> str:
     return (
         f"{head} of the {plural(wanted, 'indicator')} past their alert threshold or "
         f"worsening with at least {MIN_POINTS} values ({every} in all): a chart for each "
-        f"indicator would be a book, not a review pack. `{CHART_COMMAND}` draws any other."
+        f"indicator would be a book, not a review pack; the command {CHART_COMMAND} "
+        "draws any other."
     )
 
 
