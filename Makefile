@@ -34,7 +34,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-## make test-slow: the long end-to-end runs `make test` leaves out (CI runs both)
+## make test-slow: the long end-to-end runs `make test` leaves out (CI runs both): the demo, random walks
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 

@@ -514,6 +514,7 @@ def walk(app: Services, kind: str) -> set[str]:
     return machine.reached
 
 
+@pytest.mark.slow  # a minute for the six workflows: make test-slow (CI runs it)
 @pytest.mark.parametrize("kind", sorted(CASES))
 def test_random_walks_keep_state_trail_and_permissions_consistent(app: Services, kind: str) -> None:
     """The invariants are asserted after every step inside the machine; here, that the
