@@ -7,6 +7,7 @@ and undefined values raise instead of printing an empty cell (StrictUndefined).
 from __future__ import annotations
 
 import hashlib
+import warnings
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -86,11 +87,21 @@ def render(
         raise ReportError(f"template {template!r} not found under {reports_dir}") from exc
 
 
+def laid_out(html: str, base_url: Path | str | None = None) -> Any:
+    """The WeasyPrint document of ``html``, its pages laid out (counted before the PDF is
+    written); relative links (stylesheets, images) resolve against ``base_url``."""
+    with warnings.catch_warnings():
+        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
+        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
+        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
+        from weasyprint import HTML  # imported here: it is heavy, and only reports need it
+
+    return HTML(string=html, base_url=str(base_url) if base_url else None).render()
+
+
 def html_to_pdf(html: str, base_url: Path | str | None = None) -> bytes:
     """A PDF of ``html``; relative links (stylesheets, images) resolve against ``base_url``."""
-    from weasyprint import HTML  # imported here: it is heavy, and only reports need it
-
-    pdf = HTML(string=html, base_url=str(base_url) if base_url else None).write_pdf()
+    pdf = laid_out(html, base_url).write_pdf()
     if not pdf:
         raise ReportError("the PDF engine produced nothing")
     return bytes(pdf)

@@ -4,7 +4,6 @@ queues an e-mail to the process pilot and the directors in the outbox."""
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import NotFound, ValidationError
 from qms.models import InternalAudit, OutboxMessage, Person, ReportRevision, Role, RoleAssignment
-from qms.reporting.render import ReportError, content_hash, render
+from qms.reporting.render import ReportError, content_hash, laid_out, render
 from qms.reporting.words import words_for
 from qms.services.audits.common import audit, commit, finding_types, require_institution_role
 from qms.services.audits.report_context import (
@@ -111,14 +110,7 @@ def _render(app: Services, context: dict[str, Any]) -> str:
 
 def _laid_out(app: Services, text: str) -> Any:
     """The WeasyPrint document of ``text`` (pages counted before the PDF is written)."""
-    with warnings.catch_warnings():
-        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
-        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
-        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-        from weasyprint import HTML
-
-    base = str(Path(app.settings.reports_dir).resolve())
-    return HTML(string=text, base_url=base).render()
+    return laid_out(text, Path(app.settings.reports_dir).resolve())
 
 
 def freeze(

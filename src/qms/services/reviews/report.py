@@ -16,7 +16,6 @@ by what a director reads, not by the size of the institution.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -177,11 +176,6 @@ def pack(app: Services, review_id: int, revision: int | None = None) -> Pack:
 
 
 def pdf(app: Services, html: str) -> bytes:
-    with warnings.catch_warnings():
-        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
-        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
-        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-        import weasyprint  # noqa: F401 - imported once here, under the filter
     return render.html_to_pdf(html, base_url=app.settings.reports_dir)
 
 
