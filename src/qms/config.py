@@ -44,6 +44,15 @@ class Settings(BaseSettings):
         Path("workflows"), description="Folder of the process map and workflow definitions."
     )
     reports_dir: Path = Field(Path("reports"), description="Folder of the Jinja2 report templates.")
+    pdf_workers: int = Field(
+        0,
+        ge=0,
+        le=16,
+        description=(
+            "Processes that lay a long report out at once, in parts (0: one per core, at most "
+            "4; 1: in the calling process only)."
+        ),
+    )
     base_url: str = Field(
         "http://localhost:8000", description="Public address of qms, used in links in e-mails."
     )

@@ -11,13 +11,11 @@ bounded (each indicator in one full row, at most CHARTS_MOST charts).
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from qms.bootstrap import Services
@@ -47,6 +45,7 @@ from qms.services.reviews.decisions import Decision
 from qms.services.reviews.digest import SHORT_MOST
 from qms.services.reviews.figures import CHARTS_MOST
 from qms.services.reviews.tables import INDICATOR_COLUMNS
+from tests import pdftext
 from tests.cli import run
 from tests.factories import ROOT, load_example, services_for
 
@@ -108,7 +107,8 @@ def decided(app: Services, review_id: int) -> None:
 
 
 def text_of(pdf: bytes) -> list[str]:
-    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    """Each page's text, its lines in reading order (page numbers on their lines)."""
+    return [re.sub(r"\s+", " ", " ".join(page)) for page in pdftext.lines(pdf)]
 
 
 def test_the_frozen_pack_shows_the_decisions_by_name_and_label(app: Services) -> None:
@@ -147,12 +147,17 @@ def test_contents_footer_and_page_count(app: Services) -> None:
     assert found.pdf is not None and found.revision == 1
     pages = text_of(found.pdf)
     assert len(pages) >= 6  # cover, contents, summary, inputs, outputs
-    contents = pages[1]
-    assert "Contents" in contents
-    listed = re.findall(r"(9\.3\.2 [a-f](?: \d)?) — [^.]+?\.{3,} ?(\d+)", contents)
-    assert [clause for clause, _ in listed][:2] == ["9.3.2 a", "9.3.2 b"] and len(listed) == 12
-    assert all(1 < int(page) <= len(pages) for _, page in listed)
-    assert re.search(r"9\.3\.3 — Outputs: the decisions of the review \.{3,} ?\d+", contents)
+    contents = pdftext.lines(found.pdf)[1]
+    assert contents[0] == "Contents"
+    listed = [
+        (m.group(1), int(m.group(2)))
+        for line in contents
+        if (m := re.fullmatch(r"(9\.3\.[23](?: [a-f](?: \d)?)?) — .+ (\d+)", line))
+    ]
+    assert [clause for clause, _ in listed][:2] == ["9.3.2 a", "9.3.2 b"] and len(listed) == 13
+    for clause, page in listed:  # each entry's number is the page its section begins on
+        assert f"{clause} — " in pages[page - 1], (clause, page)
+    assert listed[-1][0] == "9.3.3" and "Outputs: the decisions" in pages[listed[-1][1] - 1]
     body = pages[3]
     review_title = "Management review 2026 (period ending 2026-10-31)"
     assert f"Management review pack · {review_title} · revision 1" in body

@@ -7,7 +7,6 @@ and undefined values raise instead of printing an empty cell (StrictUndefined).
 from __future__ import annotations
 
 import hashlib
-import warnings
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -23,7 +22,8 @@ from jinja2 import (
 )
 
 from qms.errors import QmsError
-from qms.reporting import words
+from qms.reporting import pdf, words
+from qms.reporting.pdf import Printed
 
 
 class ReportError(QmsError):
@@ -87,24 +87,26 @@ def render(
         raise ReportError(f"template {template!r} not found under {reports_dir}") from exc
 
 
-def laid_out(html: str, base_url: Path | str | None = None) -> Any:
-    """The WeasyPrint document of ``html``, its pages laid out (counted before the PDF is
-    written); relative links (stylesheets, images) resolve against ``base_url``."""
-    with warnings.catch_warnings():
-        # WeasyPrint warns on import where the system lacks HarfBuzz-Subset (fonts are then
-        # embedded whole); the PDF is complete, so the warning is not the reader's concern.
-        warnings.filterwarnings("ignore", "HarfBuzz-Subset", DeprecationWarning)
-        from weasyprint import HTML  # imported here: it is heavy, and only reports need it
-
-    return HTML(string=html, base_url=str(base_url) if base_url else None).render()
-
-
-def html_to_pdf(html: str, base_url: Path | str | None = None) -> bytes:
-    """A PDF of ``html``; relative links (stylesheets, images) resolve against ``base_url``."""
-    pdf = laid_out(html, base_url).write_pdf()
-    if not pdf:
+def printed(html: str, base_url: Path | str | None = None, workers: int | None = None) -> Printed:
+    """The PDF of ``html`` and its page count, laid out in up to ``workers`` parts at once
+    (default: one per core, at most four; see qms.reporting.pdf); relative links
+    (stylesheets, images) resolve against ``base_url``."""
+    try:
+        document = pdf.html_to_pdf(
+            html,
+            str(base_url) if base_url else None,
+            pdf.default_workers() if workers is None else workers,
+        )
+    except pdf.PdfError as exc:
+        raise ReportError(f"the PDF could not be laid out: {exc}") from exc
+    if not document.pdf:
         raise ReportError("the PDF engine produced nothing")
-    return bytes(pdf)
+    return document
+
+
+def html_to_pdf(html: str, base_url: Path | str | None = None, workers: int | None = None) -> bytes:
+    """A PDF of ``html`` (see :func:`printed`)."""
+    return printed(html, base_url, workers).pdf
 
 
 def content_hash(content: str | bytes) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from qms.bootstrap import Services
 from qms.errors import NotFound, ValidationError
 from qms.models import InternalAudit, OutboxMessage, Person, ReportRevision, Role, RoleAssignment
-from qms.reporting.render import ReportError, content_hash, laid_out, render
+from qms.reporting.pdf import Printed
+from qms.reporting.render import content_hash, printed, render
 from qms.reporting.words import words_for
 from qms.services.audits.common import audit, commit, finding_types, require_institution_role
 from qms.services.audits.report_context import (
@@ -75,32 +76,29 @@ def html(app: Services, session: Session, record: InternalAudit, issue: Issue | 
 
 
 def pdf(app: Services, text: str) -> bytes:
-    return _laid_out(app, text).write_pdf() or b""
+    return _printed(app, text).pdf
 
 
 def document(
     app: Services, session: Session, record: InternalAudit, issue: Issue | None
 ) -> tuple[str, bytes]:
     """The report as HTML and as the PDF of that very HTML."""
-    text, laid_out = _document(app, session, record, issue)
-    written = laid_out.write_pdf()
-    if not written:
-        raise ReportError("the PDF engine produced nothing")
-    return text, bytes(written)
+    text, printed = _document(app, session, record, issue)
+    return text, printed.pdf
 
 
 def _document(
     app: Services, session: Session, record: InternalAudit, issue: Issue | None
-) -> tuple[str, Any]:
+) -> tuple[str, Printed]:
     """Rendered without a cover first; a report longer than a few pages gets one (its
     title block then fills a page of its own, with the table of contents)."""
     context = _context(app, session, record, issue)
     text = _render(app, {**context, "cover": False})
-    laid_out = _laid_out(app, text)
-    if len(laid_out.pages) > COVER_AFTER_PAGES:
+    printed = _printed(app, text)
+    if printed.pages > COVER_AFTER_PAGES:
         text = _render(app, {**context, "cover": True})
-        laid_out = _laid_out(app, text)
-    return text, laid_out
+        printed = _printed(app, text)
+    return text, printed
 
 
 def _render(app: Services, context: dict[str, Any]) -> str:
@@ -108,9 +106,10 @@ def _render(app: Services, context: dict[str, Any]) -> str:
     return render(settings.reports_dir, TEMPLATE, context, settings.timezone, settings.date_format)
 
 
-def _laid_out(app: Services, text: str) -> Any:
-    """The WeasyPrint document of ``text`` (pages counted before the PDF is written)."""
-    return laid_out(text, Path(app.settings.reports_dir).resolve())
+def _printed(app: Services, text: str) -> Printed:
+    """The PDF of ``text`` and its page count."""
+    workers = app.settings.pdf_workers or None
+    return printed(text, Path(app.settings.reports_dir).resolve(), workers)
 
 
 def freeze(

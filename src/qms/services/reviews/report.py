@@ -43,6 +43,7 @@ __all__ = ["Edition", "Held", "Pack", "pack", "pdf_of", "render_html"]
 
 TEMPLATE = "review/pack.html"
 LONG_SECTION = 20  # table rows from which a section starts a page of its own
+CHARTS_PER_PAGE = 3  # at the text's full width, three fill an A4 page
 MANY_CHARTS = 2  # charts drawn in a section from which it starts a page of its own
 
 
@@ -84,6 +85,13 @@ def render_html(
     context["own_page"] = {
         s.key for s in built if s.rows >= LONG_SECTION or len(placed[s.key].shown) >= MANY_CHARTS
     }
+    # A long table and many charts: the charts on pages of their own, CHARTS_PER_PAGE to a
+    # page, each page a part the PDF may be laid out in at once with others
+    # (qms.reporting.pdf).
+    context["charts_apart"] = {
+        s.key for s in built if s.rows >= LONG_SECTION and len(placed[s.key].shown) >= MANY_CHARTS
+    }
+    context["charts_per_page"] = CHARTS_PER_PAGE
     context.update(edition_context(review, data, edition or Edition(), app.engine.today()))
     context["outputs"] = reviews_outputs.section(review, data, built, held, edition or Edition())
     return render.render(
@@ -176,7 +184,8 @@ def pack(app: Services, review_id: int, revision: int | None = None) -> Pack:
 
 
 def pdf(app: Services, html: str) -> bytes:
-    return render.html_to_pdf(html, base_url=app.settings.reports_dir)
+    workers = app.settings.pdf_workers or None
+    return render.html_to_pdf(html, app.settings.reports_dir, workers)
 
 
 def pdf_of(app: Services, found: Pack) -> bytes:
