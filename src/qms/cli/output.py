@@ -1,18 +1,18 @@
-"""Printing lists for people (a table) and for programs (JSON, CSV)."""
+"""Printing lists for people (a table), for programs (JSON, CSV) and spreadsheets (XLSX)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from qms.errors import ValidationError
+from qms.reporting import exports
 
 if TYPE_CHECKING:
     from qms.cli.app import App
@@ -20,14 +20,50 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people, json or csv for other programs.",
-)
+FORMATS = ("table", "json", "csv", "xlsx")
+TO_FILE = ("csv", "xlsx")  # the formats -o/--output writes
+_FORMAT, _OUTPUT = "qms.output.format", "qms.output.file"
+
+
+def format_option(command: F) -> F:
+    """``--format table|json|csv|xlsx`` (the command's ``fmt``) and ``-o/--output FILE``,
+    which :func:`emit` writes csv or xlsx to (and xlsx needs, being binary)."""
+    command = click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        expose_value=False,
+        callback=_remember(_OUTPUT),
+        help="Write the csv or xlsx to FILE (xlsx needs it).",
+    )(command)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        callback=_remember(_FORMAT),
+        help="table for people, json or csv for other programs, xlsx for a spreadsheet (-o).",
+    )(command)
+
+
+def _remember(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """Keep an option's value in the context; once both are known, check they agree,
+    before the command reads anything."""
+
+    def keep(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        ctx.meta[key] = value
+        if _FORMAT in ctx.meta and _OUTPUT in ctx.meta:
+            fmt, output = ctx.meta[_FORMAT], ctx.meta[_OUTPUT]
+            if fmt == "xlsx" and output is None:
+                raise click.UsageError(
+                    "--format xlsx writes a binary file: give it with -o/--output FILE", ctx
+                )
+            if output is not None and fmt not in TO_FILE:
+                raise click.UsageError(f"-o/--output writes --format csv or xlsx, not {fmt}", ctx)
+        return value
+
+    return keep
 
 
 def _text(value: Any) -> str:
@@ -41,18 +77,38 @@ def _text(value: Any) -> str:
 
 
 def emit(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str) -> None:
+    """Print ``rows`` (only ``columns``, in order) as ``fmt``; csv and xlsx go to the
+    ``-o/--output`` file of :func:`format_option` when given. Text cells of csv and
+    xlsx are neutralised (:mod:`qms.reporting.exports`): a spreadsheet runs none."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=_text))
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows({k: _text(row.get(k)) for k in columns} for row in rows)
-        click.echo(buffer.getvalue(), nl=False)
-    else:
+        return
+    if fmt not in TO_FILE:
         table(rows, columns)
+        return
+    ctx = click.get_current_context(silent=True)
+    output: Path | None = ctx.meta.get(_OUTPUT) if ctx is not None else None
+    if fmt == "csv" and output is None:
+        click.echo(exports.to_csv(columns, rows), nl=False)
+        return
+    if output is None:
+        raise click.UsageError("--format xlsx writes a binary file: give it with -o/--output FILE")
+    if fmt == "csv":
+        content = exports.to_csv(columns, rows).encode("utf-8")
+    else:
+        content = exports.to_xlsx(columns, rows, sheet=_sheet_name(ctx))
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        raise click.FileError(str(output), hint=exc.strerror or str(exc)) from None
+    click.echo(f"{output}: {len(rows):,} row{'' if len(rows) == 1 else 's'} ({fmt})")
+
+
+def _sheet_name(ctx: click.Context | None) -> str:
+    """The command without the program's name: ``action list``."""
+    if ctx is None:
+        return "export"
+    return " ".join(ctx.command_path.split()[1:]) or "export"
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
