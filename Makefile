@@ -23,11 +23,13 @@ EXAMPLE_ENV  = workflows/example.env
 WITH_EXAMPLE = env $$(sed -n 's/^\(QMS_[A-Z0-9_]*=[^ ]*\)$$/\1/p' $(EXAMPLE_ENV) \
 	| while IFS='=' read -r key value; do printenv "$$key" >/dev/null || echo "$$key=$$value"; done)
 
-## make run: migrate the embedded SQLite database, load the example institution, tell its story
+## make run: migrate the embedded SQLite database, load the example institution (once), tell
+## its story, then serve the web application with the scheduler (Ctrl-C stops both)
 run: $(STAMP)
 	$(BIN)/qms db upgrade
 	$(BIN)/qms processmap load workflows/process-map.yaml --as-of $(MAP_SINCE)
 	$(WITH_EXAMPLE) $(BIN)/qms demo
+	$(WITH_EXAMPLE) $(BIN)/qms web --with-scheduler
 
 ## make test: the suite (unit, SQLite and PostgreSQL integration, CLI end to end), but the
 ## slow runs (the malformed-input corpus on PostgreSQL, 8 writers, scheduler processes): make test-slow

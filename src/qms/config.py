@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -44,6 +44,34 @@ class Settings(BaseSettings):
         Path("workflows"), description="Folder of the process map and workflow definitions."
     )
     reports_dir: Path = Field(Path("reports"), description="Folder of the Jinja2 report templates.")
+    web_host: str = Field(
+        "127.0.0.1", description="Address `qms web` listens on (0.0.0.0 behind a proxy)."
+    )
+    web_port: int = Field(8000, ge=1, le=65535, description="Port `qms web` listens on.")
+    web_workers: int = Field(1, ge=1, le=64, description="Web worker processes of `qms web`.")
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description=(
+            "Mark the session cookie Secure: auto when the request came over HTTPS (behind a "
+            "proxy, as its X-Forwarded-Proto says, from QMS_FORWARDED_ALLOW_IPS)."
+        ),
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For and X-Forwarded-Proto headers are trusted.",
+    )
+    session_idle_minutes: int = Field(
+        120, ge=5, le=7 * 24 * 60, description="A web session without a request ends after this."
+    )
+    sign_in_window_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="The window over which failed sign-ins are counted."
+    )
+    sign_in_limit_account: int = Field(
+        5, ge=1, le=1000, description="Failed sign-ins per account in the window before a wait."
+    )
+    sign_in_limit_address: int = Field(
+        30, ge=1, le=10000, description="Failed sign-ins per address in the window before a wait."
+    )
     pdf_workers: int = Field(
         0,
         ge=0,

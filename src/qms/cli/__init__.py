@@ -46,6 +46,8 @@ COMMANDS = {
     "outbox": ("qms.cli.outbox", "outbox", "E-mails waiting, sent or failed; retry one."),
     "person": ("qms.cli.person", "person", "How a person gets reminders (immediate or digest)."),
     "calendar": ("qms.cli.calendar", "calendar", "A person's due dates and meetings as ICS."),
+    "user": ("qms.cli.user", "user", "Web accounts: create, set a password, disable, list."),
+    "web": ("qms.cli.web", "web", "Serve the web application (uvicorn)."),
     "audit": (
         "qms.cli.audit",
         "audit",

@@ -17,6 +17,7 @@ def demo(app: App) -> None:
     process map before calling this command.
     """
     from qms import demo as demo_data
+    from qms.demo import accounts as demo_accounts
     from qms.services.processmap import queries as processmap
 
     today = app.today()
@@ -53,6 +54,12 @@ def demo(app: App) -> None:
     click.echo("Demo records (a year of the quality system, with invented people):")
     for line in loaded:
         click.echo(f"  {line}")
+    signed = demo_accounts.ensure(app.services, today)
+    click.echo("")
+    click.echo(f"Web accounts (password for each: {signed.password}):")
+    for person in signed.people:
+        where = f" ({', '.join(person.processes)})" if person.processes else ""
+        click.echo(f"  {person.handle:<12} {person.name}, {person.kind}{where}")
     click.echo("")
     click.echo("Try next:")
     click.echo("  .venv/bin/qms action list --overdue            late improvement actions")

@@ -1,5 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on ``Base.metadata``."""
 
+from qms.models.accounts import Account, SignInAttempt, WebSession
 from qms.models.audits import (
     Answer,
     AuditType,
@@ -72,6 +73,7 @@ __all__ = [
     "RECORD_MODELS",
     "TRAIL_TRIGGERS",
     "UNKEYED",
+    "Account",
     "Answer",
     "AuditFinding",
     "AuditProgramme",
@@ -109,12 +111,14 @@ __all__ = [
     "ReviewPack",
     "Role",
     "RoleAssignment",
+    "SignInAttempt",
     "TeamMember",
     "TeamRole",
     "Topic",
     "TrailSeal",
     "TrailSealHead",
     "UTCDateTime",
+    "WebSession",
     "WorkflowRecord",
     "WorkflowVersion",
 ]

@@ -1,0 +1,39 @@
+"""What a person may see of the registers on a day, from their roles (clause 5.3).
+
+Directors, quality managers and internal auditors see every process: they steer, manage
+or audit the whole system. A pilot, correspondent or contributor sees the processes they
+hold a role on that day, and anywhere the actions they own. Someone with no role sees
+only the actions they own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from qms.models import ORGANISATION_ROLES, PROCESS_ROLES, Person
+from qms.services.processmap.queries import holders
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    process_ids: frozenset[int]  # the processes seen in full (when not everything)
+    person_id: int  # their own actions are seen wherever they are
+
+    def sees_process(self, process_id: int | None) -> bool:
+        return self.everything or (process_id is not None and process_id in self.process_ids)
+
+    def sees_action(self, process_id: int | None, owner_id: int | None) -> bool:
+        return self.sees_process(process_id) or owner_id == self.person_id
+
+
+def scope(session: Session, person: Person, on: date) -> Scope:
+    mine = [a for a in holders(session, on) if a.person_id == person.id]
+    everything = any(a.role in ORGANISATION_ROLES for a in mine)
+    processes = frozenset(
+        a.process_id for a in mine if a.role in PROCESS_ROLES and a.process_id is not None
+    )
+    return Scope(everything, processes, person.id)

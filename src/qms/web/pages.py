@@ -1,0 +1,85 @@
+"""The pages' templates and how a page is answered.
+
+Autoescape is on for every template (a text a person typed never becomes markup) and an
+undefined value raises. An htmx request (``HX-Request``, not a history restore) gets the
+page's ``content`` block alone; every other request the whole page; both carry
+``Vary: HX-Request`` so that a cache never serves one for the other.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from qms.reporting import words
+from qms.web import i18n
+from qms.web.security import current, services_of
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@cache
+def templates(timezone: str, date_format: str) -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["day"] = lambda value: _day(value, date_format)
+    env.filters["plural"] = words.plural
+    env.filters["whole"] = words.whole
+    env.filters["number"] = words.number
+    return Jinja2Templates(env=env)
+
+
+def _day(value: date | datetime | str | None, date_format: str) -> str:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return str(value) or "—"
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.strftime(date_format) if isinstance(value, date) else "—"
+
+
+def partial(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """The page ``template`` with ``context``, the signed-in person and the CSRF token."""
+    services = services_of(request)
+    signed = current(request)
+    full = {
+        "request": request,
+        "current": signed,
+        "csrf_token": signed.csrf_token if signed else "",
+        "institution": request.app.state.institution,
+        "partial": partial(request),
+        "nav_counts": getattr(request.state, "nav_counts", {}),
+        **(context or {}),
+    }
+    settings = services.settings
+    response = templates(settings.timezone, settings.date_format).TemplateResponse(
+        request, template, full, status_code=status
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
