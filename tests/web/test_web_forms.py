@@ -101,7 +101,6 @@ def test_a_nonconformity_is_logged_and_the_browser_sent_to_its_page(
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"process": "TRN-04"}, "process", "not one of your processes"),
         ({"detected_on": "2026-12-24"}, "detected_on", "in the future"),
         ({"detected_on": "24/11/2026"}, "detected_on", "is not a date"),
         ({"title": "  "}, "title", "is required"),
@@ -172,7 +171,6 @@ def test_the_owner_chooser_follows_the_process_chosen(browser: Browser, app: Ser
         ({"due_date": ""}, "due_date", "give the date"),
         ({"owner": "nobody"}, "owner", "unknown person"),
         ({"owner": "ebenoit"}, "owner", "holds no role on TRN-03"),
-        ({"process": "TRN-04", "owner": "ebenoit"}, "process", "not one of your processes"),
         ({"effectiveness_check_date": "2026-12-01"}, "effectiveness_check_date", "before the due"),
         ({"kind": "miracle"}, "kind", "is not one of"),
     ],
@@ -189,14 +187,31 @@ def test_a_wrong_action_is_refused_next_to_its_field_and_nothing_written(
     assert snapshot(app.database) == before
 
 
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/nonconformities/new", {**NC, "process": "TRN-04"}),
+        ("/actions/new", {**ACTION, "process": "TRN-04", "owner": "ebenoit"}),
+    ],
+)
+def test_a_record_on_a_process_not_theirs_is_refused_with_403_and_nothing_written(
+    browser: Browser, app: Services, url: str, data: dict[str, str]
+) -> None:
+    signed(browser, "ymasson")  # correspondent of TRN-03 only: TRN-04 is never offered
+    before = snapshot(app.database)
+    response = post(browser, url, data)
+    assert response.status_code == 403 and "not one of your processes" in response.text
+    assert snapshot(app.database) == before
+
+
 def test_what_is_typed_in_a_form_comes_back_escaped(browser: Browser, app: Services) -> None:
     signed(browser, "ymasson")
     for payload, escaped in zip(XSS, ESCAPED, strict=True):
-        data = {**ACTION, "process": "TRN-04", "title": payload, "description": payload}
+        data = {**ACTION, "due_date": "2020-01-01", "title": payload, "description": payload}
         data["origin_ref"] = data["effectiveness_criteria"] = payload
         page = post(browser, "/actions/new", data).text
         assert payload not in page and page.count(escaped) >= 4
-        nc = {"title": payload, "description": payload, "reference": payload, "process": "X"}
+        nc = {"title": payload, "description": payload, "reference": payload, "process": "TRN-03"}
         page = post(browser, "/nonconformities/new", {**nc, "detected_on": payload}).text
         assert payload not in page and page.count(escaped) >= 3
 

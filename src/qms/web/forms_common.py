@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qms.errors import ValidationError
+from qms.errors import PermissionDenied, ValidationError
 from qms.models import PROCESS_ROLES, Person, Process, Role
 from qms.reporting.words import TERMS, readable
 from qms.services import shared, visibility
@@ -120,9 +120,10 @@ def check_process(options: Choices, code: str) -> str:
     """The process code, refused unless it is one the person may choose."""
     if not code:
         raise ValidationError("process", _("choose the process concerned"))
-    if code not in options.codes():
-        raise ValidationError(
-            "process", _("'%(code)s' is not one of your processes") % {"code": code}
+    if code not in options.codes():  # never offered: a request made by hand
+        raise PermissionDenied(
+            _("'%(code)s' is not one of your processes: you may not open a record on it")
+            % {"code": code}
         )
     return code
 
