@@ -1,9 +1,8 @@
 """What the daily forms share: the processes a person may open a record on, the people
 of a process, the choices with their labels, dates as typed, and a refusal in words.
 
-A person opens a record on the processes the register shows them
-(:mod:`qms.services.visibility`: every process for a director, a quality manager or an
-internal auditor; their own processes for anyone else). The people offered as owner are
+A person opens a record on their own processes, or on any for a director or the quality
+manager (:mod:`qms.services.visibility`, ``Scope.opens_on``). The people offered as owner are
 those holding a role on the chosen process that day.
 """
 
@@ -98,7 +97,7 @@ def choices(session: Session, person_id: int, today: date) -> Choices:
     processes = [
         p
         for p in session.scalars(select(Process).order_by(Process.code))
-        if (p.retired_on is None or p.retired_on > today) and scope.sees_process(p.id)
+        if (p.retired_on is None or p.retired_on > today) and scope.opens_on(p.id)
     ]
     return Choices(processes, people_of(session, processes, today))
 
