@@ -2,6 +2,8 @@
 
 Each list is one query (the process, macro-process and people joined in), sorted the
 way a pilot reads it: actions by due date, nonconformities newest first.
+The register pages (one page of a register, as far as the reader may see it) are in
+:mod:`qms.services.capa.register_pages`.
 """
 
 from __future__ import annotations
@@ -72,31 +74,60 @@ def _days_overdue(due: date | None, state: str, open_work: tuple[str, ...], toda
     return (today - due).days
 
 
-def _scope(filters: Filters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+def _subject(filters: Filters, record: Any, person_id: Any) -> list[ColumnElement[bool]]:
+    """The process, macro-process and person filters, as conditions on the record's own
+    columns (no join needed: a count reads the indexes alone)."""
+    where: list[ColumnElement[bool]] = []
     if filters.process:
-        conditions.append(Process.code == filters.process)
+        where.append(
+            record.process_id.in_(select(Process.id).where(Process.code == filters.process))
+        )
     if filters.macro_process:
-        conditions.append(MacroProcess.code == filters.macro_process)
-    return conditions
+        macro = select(Process.id).join(MacroProcess, Process.macro_process_id == MacroProcess.id)
+        where.append(record.process_id.in_(macro.where(MacroProcess.code == filters.macro_process)))
+    if filters.owner:
+        where.append(person_id.in_(select(Person.id).where(Person.handle == filters.owner)))
+    return where
+
+
+def _action_where(filters: Filters, today: date) -> list[ColumnElement[bool]]:
+    a = ImprovementAction
+    where = _subject(filters, a, a.owner_id)
+    if filters.states:
+        where.append(a.state.in_(filters.states))
+    if filters.origin:
+        where.append(a.origin == filters.origin)
+    if filters.since:
+        where.append(a.created_at >= _midnight(filters.since))
+    if filters.until:
+        where.append(a.created_at < _midnight(filters.until + timedelta(days=1)))
+    if filters.overdue:
+        where.extend((a.due_date < today, a.state.in_(ACTION_OPEN_WORK)))
+    return where
+
+
+def _nc_where(filters: Filters, today: date) -> list[ColumnElement[bool]]:
+    n = Nonconformity
+    where = _subject(filters, n, n.detected_by_id)
+    if filters.states:
+        where.append(n.state.in_(filters.states))
+    if filters.origin:
+        where.append(n.source == filters.origin)
+    if filters.since:
+        where.append(n.detected_on >= filters.since)
+    if filters.until:
+        where.append(n.detected_on <= filters.until)
+    if filters.overdue:
+        # its earliest open action's due date has passed: one pass over the actions' index
+        a = ImprovementAction
+        late = select(a.nonconformity_id).where(a.state.in_(ACTION_OPEN_WORK), a.due_date < today)
+        where.extend((n.id.in_(late), n.state.in_(NC_OPEN_WORK)))
+    return where
 
 
 def actions(session: Session, filters: Filters, today: date) -> list[ActionRow]:
     owner = aliased(Person)
-    where = _scope(filters)
-    if filters.owner:
-        where.append(owner.handle == filters.owner)
-    if filters.states:
-        where.append(ImprovementAction.state.in_(filters.states))
-    if filters.origin:
-        where.append(ImprovementAction.origin == filters.origin)
-    if filters.since:
-        where.append(ImprovementAction.created_at >= _midnight(filters.since))
-    if filters.until:
-        where.append(ImprovementAction.created_at < _midnight(filters.until + timedelta(days=1)))
-    if filters.overdue:
-        where.append(ImprovementAction.due_date < today)
-        where.append(ImprovementAction.state.in_(ACTION_OPEN_WORK))
+    where = _action_where(filters, today)
     query = (
         select(ImprovementAction, Process.code, MacroProcess.code, owner.handle)
         .join(Process, ImprovementAction.process_id == Process.id)
@@ -126,26 +157,11 @@ def actions(session: Session, filters: Filters, today: date) -> list[ActionRow]:
 
 
 def nonconformities(session: Session, filters: Filters, today: date) -> list[NonconformityRow]:
-    detector = aliased(Person)
-    where = _scope(filters)
-    if filters.owner:
-        where.append(detector.handle == filters.owner)
-    if filters.states:
-        where.append(Nonconformity.state.in_(filters.states))
-    if filters.origin:
-        where.append(Nonconformity.source == filters.origin)
-    if filters.since:
-        where.append(Nonconformity.detected_on >= filters.since)
-    if filters.until:
-        where.append(Nonconformity.detected_on <= filters.until)
-    if filters.overdue:
-        where.append(Nonconformity.action_due_date < today)
-        where.append(Nonconformity.state.in_(NC_OPEN_WORK))
+    where = _nc_where(filters, today)
     query = (
         select(Nonconformity, Process.code, MacroProcess.code)
         .join(Process, Nonconformity.process_id == Process.id)
         .join(MacroProcess, Process.macro_process_id == MacroProcess.id)
-        .outerjoin(detector, Nonconformity.detected_by_id == detector.id)
         .where(*where)
         .order_by(Nonconformity.detected_on.desc(), Nonconformity.id.desc())
     )
