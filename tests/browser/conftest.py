@@ -21,11 +21,15 @@ from typing import Any
 import httpx2
 import pytest
 
+from qms.bootstrap import Services, bootstrap
 from qms.clock import SystemClock
+from qms.config import load_settings
 from qms.db import Database
 from qms.migrations import upgrade
 from qms.services import accounts
-from tests.factories import ROOT, load_example, services_for
+from qms.services.indicators import files as indicators_file
+from qms.services.indicators import service as indicators
+from tests.factories import ROOT, load_example
 
 CHROMIUM = Path(os.environ.get("QMS_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(os.environ.get("QMS_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
@@ -68,7 +72,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database = Database(url=url)
     upgrade(database.engine)
     load_example(database)
-    services = services_for(database, SystemClock())
+    services = server_services(env, database)
+    with database.unit_of_work() as uow:
+        spec = indicators_file.read(ROOT / "workflows" / "indicators.yaml")
+        indicators.load(uow.session, spec, services.engine.today())
+        uow.commit()
     for handle in PEOPLE:
         accounts.create(services, handle, PASSWORD)
     database.dispose()
@@ -92,6 +100,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
+
+
+def server_services(env: dict[str, str], database: Database) -> Services:
+    """The services over the server's database, with its trail key and seals."""
+    settings = load_settings(
+        database_url=database.url,
+        workflows_dir=ROOT / "workflows",
+        trail_key_file=Path(env["QMS_TRAIL_KEY_FILE"]),
+        trail_seals_dir=Path(env["QMS_TRAIL_SEALS_DIR"]),
+    )
+    return bootstrap(settings, SystemClock(), database)
 
 
 def _wait_until_up(base: str, child: subprocess.Popen[bytes], log: Path) -> None:

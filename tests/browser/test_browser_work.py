@@ -14,12 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from qms.clock import SystemClock
 from qms.db import Database
 from qms.services.capa import nonconformities
 from qms.services.capa.nonconformities import NewNonconformity
-from tests.browser.conftest import Server, screenshots, serious_violations, sign_in
-from tests.factories import services_for
+from tests.browser.conftest import (
+    Server,
+    screenshots,
+    serious_violations,
+    server_services,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +77,7 @@ def test_a_pilot_takes_a_nonconformity_to_its_corrective_action(page: Any, serve
     checked(page, "nc-planned")
 
     page.goto(f"{server.url}/actions?process=STE-01")
-    assert page.get_by_role("link", name="One room calendar for the whole school").is_visible()
+    assert page.get_by_role("cell", name="One room calendar for the whole school").is_visible()
     checked(page, "actions-register")
 
 
@@ -83,9 +87,9 @@ def test_a_correspondent_imports_values_after_fixing_the_bad_row(
     sign_in(page, server, "tbrunet")  # quality manager, correspondent of STE-01
     page.goto(f"{server.url}/indicators")
     checked(page, "indicators")
-    code = page.locator("table tbody tr td a").first.inner_text().split()[0]
+    code = "STE-02-CAPA-LATE"  # monthly, a count of late actions, owned by tbrunet
     bad = tmp_path / "values.csv"
-    bad.write_text(f"indicator,period,value\n{code},2026-10,91\n{code},2026-13,90\n")
+    bad.write_text(f"indicator,period,value\n{code},2026-10,3\n{code},2026-13,2\n")
     page.goto(f"{server.url}/indicators/import")
     page.get_by_label(re.compile("File")).set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
@@ -94,7 +98,7 @@ def test_a_correspondent_imports_values_after_fixing_the_bad_row(
     assert page.get_by_role("button", name=re.compile("^Import")).count() == 0
 
     good = tmp_path / "fixed.csv"
-    good.write_text(f"indicator,period,value\n{code},2026-10,91\n")
+    good.write_text(f"indicator,period,value\n{code},2026-10,3\n")
     page.goto(f"{server.url}/indicators/import")
     page.get_by_label(re.compile("File")).set_input_files(str(good))
     page.get_by_role("button", name="Check the file").click()
@@ -106,7 +110,7 @@ def test_a_correspondent_imports_values_after_fixing_the_bad_row(
 def test_without_the_role_no_button_and_the_address_refused(page: Any, server: Server) -> None:
     database = Database(url=server.database_url)
     try:
-        services = services_for(database, SystemClock())
+        services = server_services(server.env, database)
         spec = NewNonconformity(title="Badge reader down", process="STE-01", source="incident")
         record_id = nonconformities.new(services, "hmarchal", spec).id
     finally:
