@@ -8,6 +8,7 @@ page's ``content`` block alone; every other request the whole page; both carry
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from qms.reporting import words
+from qms.services import worklist
 from qms.web import i18n
 from qms.web.security import current, services_of
 
@@ -55,6 +57,24 @@ def _day(value: date | datetime | str | None, date_format: str) -> str:
     return value.strftime(date_format) if isinstance(value, date) else "—"
 
 
+COUNTS_FOR = 30.0  # seconds a person's navigation counts are reused in this worker
+_counts: dict[str, tuple[float, dict[str, int]]] = {}
+
+
+def nav_counts(request: Request, handle: str) -> dict[str, int]:
+    """What waits on the person, by kind, for the navigation bar: the home page's counts,
+    reused for COUNTS_FOR seconds (a page that changes them, home, refreshes them)."""
+    fresh = getattr(request.state, "nav_counts", None)
+    now = time.monotonic()
+    if fresh is None:
+        kept = _counts.get(handle)
+        if kept is not None and now - kept[0] < COUNTS_FOR:
+            return kept[1]
+        fresh = worklist.for_person(services_of(request), handle).counts()
+    _counts[handle] = (now, fresh)
+    return dict(fresh)
+
+
 def partial(request: Request) -> bool:
     return (
         request.headers.get("hx-request") == "true"
@@ -74,7 +94,7 @@ def page(
         "csrf_token": signed.csrf_token if signed else "",
         "institution": request.app.state.institution,
         "partial": partial(request),
-        "nav_counts": getattr(request.state, "nav_counts", {}),
+        "nav_counts": nav_counts(request, signed.handle) if signed and not partial(request) else {},
         **(context or {}),
     }
     settings = services.settings
