@@ -48,7 +48,7 @@ def environment(
     zone = ZoneInfo(timezone)
     env.filters["local"] = lambda value, fmt="%Y-%m-%d %H:%M": _local(value, zone, fmt)
     env.filters["when"] = lambda value: _local(value, zone, f"{date_format} %H:%M")
-    env.filters["day"] = lambda value: _day(value, date_format)
+    env.filters["day"] = lambda value: day(value, date_format)
     env.filters["iso"] = lambda value: value.isoformat() if isinstance(value, date) else "—"
     env.filters["plural"] = words.plural
     env.filters["whole"] = words.whole
@@ -60,7 +60,7 @@ def _local(value: datetime | None, zone: ZoneInfo, fmt: str) -> str:
     return "—" if value is None else value.astimezone(zone).strftime(fmt)
 
 
-def _day(value: date | datetime | str | None, date_format: str) -> str:
+def day(value: date | datetime | str | None, date_format: str) -> str:
     """A date in the institution's format; an ISO string (from a record's data) is read first."""
     if isinstance(value, str):
         try:

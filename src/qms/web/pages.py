@@ -9,7 +9,6 @@ page's ``content`` block alone; every other request the whole page; both carry
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from qms.reporting import words
+from qms.reporting import render, words
 from qms.services import worklist
 from qms.web import i18n
 from qms.web.security import current, services_of
@@ -39,22 +38,11 @@ def templates(timezone: str, date_format: str) -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(i18n.translations(), newstyle=True)  # type: ignore[attr-defined]
-    env.filters["day"] = lambda value: _day(value, date_format)
+    env.filters["day"] = lambda value: render.day(value, date_format)
     env.filters["plural"] = words.plural
     env.filters["whole"] = words.whole
     env.filters["number"] = words.number
     return Jinja2Templates(env=env)
-
-
-def _day(value: date | datetime | str | None, date_format: str) -> str:
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return str(value) or "—"
-    if isinstance(value, datetime):
-        value = value.date()
-    return value.strftime(date_format) if isinstance(value, date) else "—"
 
 
 COUNTS_FOR = 30.0  # seconds a person's navigation counts are reused in this worker
