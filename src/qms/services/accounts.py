@@ -232,31 +232,44 @@ def sign_in(
 
 def current(app: Services, token: str | None) -> Current | None:
     """The person signed in with ``token``, or None when the session is unknown, revoked,
-    idle too long, or its account or person is disabled (the session is then revoked)."""
+    idle too long, or its account or person is disabled (the session is then revoked).
+
+    Read in a reading session (on SQLite, no write lock per page view); written only to
+    revoke the session or to move ``last_seen_at`` on, at most every SEEN_EVERY."""
     if not token:
         return None
     now = app.engine.clock.now()
     idle = timedelta(minutes=app.settings.session_idle_minutes)
     today = local_today(app.engine.clock, app.settings.zone)
     digest = _digest(token)
-    with app.database.unit_of_work() as uow:
-        found = uow.session.execute(
-            select(WebSession, Account, Person)
+    with app.database.reading() as session:
+        found = session.execute(
+            select(WebSession.last_seen_at, WebSession.csrf_token, Account, Person)
             .join(Account, WebSession.account_id == Account.id)
             .join(Person, Account.person_id == Person.id)
             .where(WebSession.token_sha256 == digest, WebSession.revoked_at.is_(None))
         ).one_or_none()
         if found is None:
             return None
-        web, account, person = found
-        if now - web.last_seen_at > idle or account.disabled_at or not person.active_on(today):
-            web.revoked_at = now
-            uow.commit()
-            return None
-        if now - web.last_seen_at >= SEEN_EVERY:
-            web.last_seen_at = now
-            uow.commit()
-        return Current(person.handle, person.name, person.id, account.id, web.csrf_token, digest)
+        seen, csrf, account, person = found
+        ended = now - seen > idle or account.disabled_at or not person.active_on(today)
+        signed = Current(person.handle, person.name, person.id, account.id, csrf, digest)
+    if ended:
+        _touch(app, digest, revoked_at=now)
+        return None
+    if now - seen >= SEEN_EVERY:
+        _touch(app, digest, last_seen_at=now)
+    return signed
+
+
+def _touch(app: Services, digest: str, **values: datetime) -> None:
+    with app.database.unit_of_work() as uow:
+        uow.session.execute(
+            update(WebSession)
+            .where(WebSession.token_sha256 == digest, WebSession.revoked_at.is_(None))
+            .values(**values)
+        )
+        uow.commit()
 
 
 def sign_out(app: Services, token: str | None) -> None:
