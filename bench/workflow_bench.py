@@ -34,6 +34,7 @@ from bench import Result, Sizes, best_rates, rate, settings_note
 from bench.review_bench import bench_review
 from bench.scheduler_bench import bench_planning
 from bench.trail_bench import bench_verify
+from bench.web_bench import bench_web
 from qms.bootstrap import Services
 from qms.models import (
     RECORD_MODELS,
@@ -377,6 +378,7 @@ BENCHMARKS: dict[str, Benchmark] = {
 BENCHMARKS["planning"] = bench_planning  # bench/scheduler_bench.py
 BENCHMARKS["review_pack"] = bench_review  # bench/review_bench.py
 BENCHMARKS["verify"] = bench_verify  # bench/trail_bench.py
+BENCHMARKS["web"] = bench_web  # bench/web_bench.py
 
 
 @dataclass(frozen=True)
