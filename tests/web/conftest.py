@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from qms.bootstrap import Services
@@ -49,6 +50,14 @@ class Browser:
         return self.post(
             "/sign-in", {"handle": handle, "password": password}, follow_redirects=False
         )
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs: these tests are about sessions and pages, and the
+    institution's five accounts are made for each (the production parameters are
+    argon2-cffi's defaults, checked in test_web_sessions)."""
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture

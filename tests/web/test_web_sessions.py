@@ -174,3 +174,9 @@ def test_accounts_refuse_bad_input_in_words(app: Services) -> None:
         accounts.create(app, "nobody", PASSWORD)
     with pytest.raises(NotFound, match="has no account"):
         accounts.disable(app, "cvidal")
+
+
+def test_passwords_are_stored_as_argon2id_with_the_library_defaults() -> None:
+    made_at_import = accounts._NO_ACCOUNT  # by the module's own hasher, before any test
+    assert made_at_import.startswith("$argon2id$")
+    assert "m=65536,t=3,p=4" in made_at_import  # 64 MiB, three passes, four lanes
