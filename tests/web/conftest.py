@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -83,3 +84,17 @@ def client(app: Services) -> Iterator[TestClient]:
 @pytest.fixture
 def browser(client: TestClient) -> Browser:
     return Browser(client)
+
+
+WEB_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The web tests run on SQLite in `make test` and on PostgreSQL in `make test-slow`:
+    they test pages and HTTP (the services below them are tested on both databases in
+    tests/integration), and `make test` stays within its quarter of an hour."""
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        on_postgres = spec is not None and spec.params.get("backend") == "postgresql"
+        if on_postgres and WEB_TESTS in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.slow)
