@@ -89,6 +89,8 @@ class Nonconformity(WorkflowRecord):
     __tablename__ = "nonconformity"
     __table_args__ = (
         Index("ix_nonconformity_repeat_lookup", "process_id", "cause_category", "detected_on"),
+        # the open ones of some processes: the home page's worklist and the register
+        Index("ix_nonconformity_process_state", "process_id", "state"),
     )
     record_kind = "nonconformity"
     derived_fields = frozenset({"is_repeat", "repeat_of_id"})  # repeat detection
@@ -114,6 +116,14 @@ class ImprovementAction(WorkflowRecord):
     """An action tracked to a verified result: correction, corrective, preventive, improvement."""
 
     __tablename__ = "improvement_action"
+    __table_args__ = (
+        # the open ones of some processes, by due date: the worklist and the register
+        Index("ix_improvement_action_process_state_due", "process_id", "state", "due_date"),
+        # the open ones a person owns: the worklist
+        Index("ix_improvement_action_owner_state", "owner_id", "state"),
+        # a nonconformity's open corrective actions and their earliest due date
+        Index("ix_improvement_action_nc_state_due", "nonconformity_id", "state", "due_date"),
+    )
     record_kind = "improvement_action"
 
     kind: Mapped[str] = mapped_column(String(20), default="improvement")
