@@ -243,17 +243,26 @@ def current(app: Services, token: str | None) -> Current | None:
     today = local_today(app.engine.clock, app.settings.zone)
     digest = _digest(token)
     with app.database.reading() as session:
-        found = session.execute(
-            select(WebSession.last_seen_at, WebSession.csrf_token, Account, Person)
+        found = session.execute(  # columns, not entities: read on every page
+            select(
+                WebSession.last_seen_at,
+                WebSession.csrf_token,
+                Account.id,
+                Account.disabled_at,
+                Person.id,
+                Person.handle,
+                Person.name,
+                Person.active_on(today),
+            )
             .join(Account, WebSession.account_id == Account.id)
             .join(Person, Account.person_id == Person.id)
             .where(WebSession.token_sha256 == digest, WebSession.revoked_at.is_(None))
         ).one_or_none()
         if found is None:
             return None
-        seen, csrf, account, person = found
-        ended = now - seen > idle or account.disabled_at or not person.active_on(today)
-        signed = Current(person.handle, person.name, person.id, account.id, csrf, digest)
+        seen, csrf, account_id, disabled_at, person_id, handle, name, active = found
+        ended = now - seen > idle or disabled_at or not active
+        signed = Current(handle, name, person_id, account_id, csrf, digest)
     if ended:
         _touch(app, digest, revoked_at=now)
         return None

@@ -36,7 +36,7 @@ def entries(session: Session, person: Person, today: date) -> list[Entry]:
 
 
 def _gather(session: Session, person: Person, today: date) -> Iterator[Entry]:
-    roles = [h for h in holders(session, today) if h.person_id == person.id]
+    roles = holders(session, today, person.id)
     piloted = {h.process_id for h in roles if h.role == Role.PILOT}
     top = any(h.role in (Role.DIRECTOR, Role.QUALITY_MANAGER) for h in roles)
     yield from _actions(session, person, piloted)

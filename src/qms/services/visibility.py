@@ -41,7 +41,7 @@ class Scope:
 
 
 def scope(session: Session, person: Person, on: date) -> Scope:
-    mine = [a for a in holders(session, on) if a.person_id == person.id]
+    mine = holders(session, on, person.id)
     everything = any(a.role in ORGANISATION_ROLES for a in mine)
     processes = frozenset(
         a.process_id for a in mine if a.role in PROCESS_ROLES and a.process_id is not None

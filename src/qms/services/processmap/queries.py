@@ -30,16 +30,18 @@ def tree(session: Session) -> list[MacroProcess]:
     )
 
 
-def holders(session: Session, on: date) -> list[RoleAssignment]:
-    """Every role assignment in force on ``on`` whose person is active that day, with them."""
-    return list(
-        session.scalars(
-            select(RoleAssignment)
-            .join(RoleAssignment.person)
-            .where(*in_force(on), Person.active_on(on))
-            .options(contains_eager(RoleAssignment.person))
-        )
+def holders(session: Session, on: date, person_id: int | None = None) -> list[RoleAssignment]:
+    """Every role assignment in force on ``on`` whose person is active that day, with them;
+    only those of one person when ``person_id`` is given."""
+    query = (
+        select(RoleAssignment)
+        .join(RoleAssignment.person)
+        .where(*in_force(on), Person.active_on(on))
+        .options(contains_eager(RoleAssignment.person))
     )
+    if person_id is not None:
+        query = query.where(RoleAssignment.person_id == person_id)
+    return list(session.scalars(query))
 
 
 def pilot_of(session: Session, process: Process, on: date) -> Person | None:
