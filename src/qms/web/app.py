@@ -20,7 +20,7 @@ from qms.models import Organisation
 from qms.web import auth, forms, home, processes, records, registers
 from qms.web.i18n import _
 from qms.web.pages import STATIC, page
-from qms.web.security import CsrfRefused, csrf_protect, headers_middleware
+from qms.web.security import CsrfRefused, SecurityHeaders, csrf_protect
 
 
 def create_app(services: Services) -> FastAPI:
@@ -33,7 +33,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     app.state.institution = institution_name(services)
-    app.middleware("http")(headers_middleware)
+    app.add_middleware(SecurityHeaders, cookie_secure=services.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     for module in (home, registers, records, forms, processes):

@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 from starlette.datastructures import FormData
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qms.bootstrap import Services
 from qms.services import accounts
@@ -117,14 +117,39 @@ def _is_form(request: Request) -> bool:
     return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
 
 
-async def headers_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if secure(request):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers to every HTTP response (a pure one:
+    Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request).
+
+    ``cookie_secure`` is the setting: HSTS is sent when it is ``always``, or ``auto`` over
+    HTTPS (the scheme uvicorn gives, from the proxy's headers when trusted)."""
+
+    def __init__(self, app: ASGIApp, cookie_secure: str) -> None:
+        self.app = app
+        self.cookie_secure = cookie_secure
+        self.fixed = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = self.cookie_secure == "always" or (
+            self.cookie_secure == "auto" and scope.get("scheme") == "https"
+        )
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in self.fixed if k not in present]
+                if https and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                html = any(
+                    k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers
+                )
+                if html and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
