@@ -9,8 +9,10 @@ them see (``services/visibility.py``); the database filters, counts, sorts and p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -97,10 +99,31 @@ def _context(
         "states": labelled(states, lambda s: words.state(register.kind, s)),
         "origins": labelled(register.origins, lambda o: words.term(register.origin_group, o)),
         "words": words,
+        "labels": {
+            "state": Labels(lambda code: words.state(register.kind, code)),
+            **{group: Labels(partial(words.term, group)) for group in LABELLED},
+        },
         "everything": scope.everything,
         "severest": services.settings.severities[0],
         "link": lambda **changes: query.link(register.path, asked.values, **changes),
     }
+
+
+# The codes of a row's columns shown by their labels (reporting.words's TERMS groups).
+LABELLED = ("priority", "origin", "severity", "source")
+
+
+class Labels(dict[str, str]):
+    """Each code's label, worked out once a page (a template reads it by subscript, cheaper
+    than a call per row)."""
+
+    def __init__(self, label: Callable[[str], str]) -> None:
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, code: str) -> str:
+        self[code] = found = self.label(code)
+        return found
 
 
 def _page_of(

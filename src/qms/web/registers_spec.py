@@ -66,7 +66,12 @@ class Register:
         return f"{self.path}/new"
 
     def link(self, record_id: int) -> str:
-        return f"/records/{self.kind}/{record_id}"
+        return f"{self.path_of}{record_id}"
+
+    @property
+    def path_of(self) -> str:
+        """The address of its records, before their id."""
+        return f"/records/{self.kind}/"
 
     def export_columns(self) -> list[str]:
         return list(self.export(None, Words()))
