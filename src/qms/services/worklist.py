@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -64,10 +65,27 @@ CHECK_DUE_GUARD = "effectiveness_check_due"
 Followed = ImprovementAction | Nonconformity
 
 
+class Listed(Protocol):
+    """The columns of a record's row that make its item."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def process_id(self) -> int | None: ...
+    @property
+    def state(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class Worklist:
     processes: list[str]  # codes of the processes the person pilots or helps on that day
     items: list[Item]  # overdue first (most late first), then by due date (None last)
+    names: dict[str, str] = field(default_factory=dict)  # process code: name, of every process
+
+    def of_kind(self, kind: str) -> list[Item]:
+        return [item for item in self.items if item.kind == kind]
 
     def counts(self) -> dict[str, int]:
         """How many items of each kind, every kind named (0 when there is none)."""
@@ -86,6 +104,7 @@ def for_person(app: Services, handle: str, today: date | None = None) -> Worklis
         if not person.active_on(today):
             return Worklist([], [])
         scope = _scope(session, person.id, today)
+        names = dict(session.execute(select(Process.code, Process.name)).all())
         words = words_for(session, app.registry)
         items = [
             *_actions(session, app.registry, scope, today, words),
@@ -93,14 +112,14 @@ def for_person(app: Services, handle: str, today: date | None = None) -> Worklis
             *_findings(session, app.registry, scope, today, words),
             *worklist_indicators.items(session, scope, today),
         ]
-    return Worklist(scope.process_codes(), sorted(items, key=_order))
+    return Worklist(scope.process_codes(), sorted(items, key=_order), names)
 
 
 def _scope(session: Session, person_id: int, today: date) -> Scope:
     """The person's pilot and correspondent roles that day (a pilot's role wins), and the
     code of every process."""
     roles: dict[int, str] = {}
-    mine = [h for h in holders(session, today) if h.person_id == person_id]
+    mine = holders(session, today, person_id)
     for held in sorted(mine, key=lambda h: h.role == Role.PILOT):  # a pilot's role wins
         if held.process_id is not None and held.role in (Role.PILOT, Role.CORRESPONDENT):
             roles[held.process_id] = held.role.value
@@ -144,7 +163,14 @@ def _actions(
     check starts."""
     model = ImprovementAction
     definition = registry.for_kind(model.record_kind)
-    query = select(model).where(
+    query = select(  # columns, not entities: a pilot may have hundreds of open actions
+        model.id,
+        model.title,
+        model.process_id,
+        model.state,
+        model.due_date,
+        model.effectiveness_check_date,
+    ).where(
         or_(
             and_(
                 model.process_id.in_(list(scope.roles)),
@@ -158,11 +184,11 @@ def _actions(
     )
     checked_from = _checked_from(definition)
     found = []
-    for action in session.scalars(query):
-        due = action.due_date if action.state in ACTION_OPEN_WORK else None
-        if action.state in checked_from:
-            due = action.effectiveness_check_date
-        found.append(_record_item(scope, action, due, today, words))
+    for row in session.execute(query):
+        due = row.due_date if row.state in ACTION_OPEN_WORK else None
+        if row.state in checked_from:
+            due = row.effectiveness_check_date
+        found.append(_record_item(scope, model.record_kind, row, due, today, words))
     return found
 
 
@@ -174,34 +200,41 @@ def _nonconformities(
     on their effectiveness check date until it is checked."""
     model = Nonconformity
     definition = registry.for_kind(model.record_kind)
-    query = select(model).where(
+    query = select(
+        model.id,
+        model.title,
+        model.process_id,
+        model.state,
+        model.action_due_date,
+        model.data["effectiveness_check_date"].as_string().label("check_date"),
+    ).where(
         model.process_id.in_(list(scope.roles)),
         model.state.in_(_waiting_on(definition, PROCESS_PEOPLE)),
     )
     checked_from = _checked_from(definition)
     found = []
-    for nc in session.scalars(query):
-        due = nc.action_due_date if nc.state in NC_OPEN_WORK else None
-        if nc.state in checked_from:
-            due = as_date((nc.data or {}).get("effectiveness_check_date"))
-        found.append(_record_item(scope, nc, due, today, words))
+    for row in session.execute(query):
+        due = row.action_due_date if row.state in NC_OPEN_WORK else None
+        if row.state in checked_from:
+            due = as_date(row.check_date)
+        found.append(_record_item(scope, model.record_kind, row, due, today, words))
     return found
 
 
 def _record_item(
-    scope: Scope, record: Followed, due: date | None, today: date, words: Words
+    scope: Scope, kind: str, row: Listed, due: date | None, today: date, words: Words
 ) -> Item:
-    kind = record.record_kind
+    """An action's or a nonconformity's item, from its row (id, title, process_id, state)."""
     return Item(
         kind=kind,
-        record_id=record.id,
-        title=record.title,
-        process=scope.code(record.process_id),
-        why=NEXT_STEP.get((kind, record.state)) or words.state(kind, record.state),
-        state=record.state,
+        record_id=row.id,
+        title=row.title,
+        process=scope.code(row.process_id),
+        why=NEXT_STEP.get((kind, row.state)) or words.state(kind, row.state),
+        state=row.state,
         due=due,
         days_late=days_late(due, today),
-        link=f"/records/{kind}/{record.id}",
+        link=f"/records/{kind}/{row.id}",
     )
 
 
