@@ -156,8 +156,9 @@ def record_page(app: Services, kind: str, record_id: int, handle: str) -> Record
             trail=tuple(reversed(steps)),
             triggers=(),
         )
-    available = shared.available(app.database, app.engine, kind, record_id, handle)
-    triggers = tuple(_trigger(words, page, item) for item in available)
+        actor = shared.person(session, handle, "actor")
+        available = app.engine.available_triggers(session, record, actor)  # in the same read
+        triggers = tuple(_trigger(words, page, item) for item in available)
     return replace(page, triggers=triggers)
 
 
