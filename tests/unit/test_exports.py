@@ -192,3 +192,35 @@ def test_csv_numbers_stay_numbers_and_odd_ones_are_text() -> None:
     ]
     back = list(csv.reader(io.StringIO(to_csv(["v"], rows))))
     assert [r[0] for r in back[1:]] == ["-2", "-0.5", "-1.50", "'-inf", "'-Infinity", "09:30:00"]
+
+
+def test_xlsx_dates_keep_their_formats_and_repeated_texts_stay_neutralised() -> None:
+    """The write-only sheet: a text seen twice is typed twice the same, dates keep ours."""
+    rows = (
+        {"v": value}
+        for value in [
+            HYPERLINK,
+            HYPERLINK,
+            "#N/A",
+            "#N/A",
+            date(2026, 12, 1),
+            wall(2026, 12, 1, 9, 30),
+            time(9, 30),
+            "in progress",
+            "in progress",
+        ]
+    )  # a generator: the rows are read once
+    sheet = _sheet(to_xlsx(["v"], rows))
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells[:4]] == ["'" + HYPERLINK] * 2 + ["#N/A"] * 2
+    assert all(c.data_type == "s" for c in cells[:4] + cells[7:])
+    assert [c.value for c in cells[4:7]] == [
+        wall(2026, 12, 1),
+        wall(2026, 12, 1, 9, 30),
+        time(9, 30),
+    ]
+    assert all(c.is_date for c in cells[4:7])
+    formats = [c.number_format for c in cells[4:7]]
+    assert formats == ["yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss", "hh:mm:ss"]
+    assert [c.value for c in cells[7:]] == ["in progress"] * 2
+    assert not any(c.font.bold for c in cells)
