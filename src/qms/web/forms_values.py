@@ -4,7 +4,8 @@ The checks are the service's (:mod:`qms.services.indicators.service`): who may r
 (the owner, a pilot or correspondent of the process, a quality manager), a period of the
 indicator's frequency that is over, a number within the possible values; a different
 value for a period already recorded is a correction and needs a reason, kept with the
-previous value. The value is stored by the service's ``store``, as coming from the web.
+previous value. The value is stored by the service's ``record_period``, as coming from
+the web form.
 """
 
 from __future__ import annotations
@@ -15,18 +16,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
 from qms.errors import ConflictError, PermissionDenied, ValidationError
-from qms.models import Indicator, Measurement, MeasurementRevision
+from qms.models import Indicator
 from qms.services.indicators import periods as indicators_periods
 from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import series as indicators_series
 from qms.services.indicators import service as indicators
 from qms.services.indicators.vocabulary import Outcome
-from qms.services.shared import text_for
 from qms.web.auth import Me
 from qms.web.forms_common import FormState
 from qms.web.forms_indicators import visible, with_unit
@@ -37,7 +35,8 @@ from qms.workflow.permissions import ActorRoles
 
 router = APIRouter()
 
-SOURCE = "web"  # where a value came from, kept with it and with each revision
+SOURCE = "web form"  # where a value came from, kept with it and each revision (the
+# command line's is "command line", a file's "import <its name>")
 PERIODS_OFFERED = 24
 
 
@@ -63,7 +62,7 @@ def value_record(
     except ValidationError as exc:
         state.refuse(exc)
         return _page(request, me, code, state, 400)
-    except ConflictError:
+    except ConflictError:  # the same period stored by someone else meanwhile
         state.message = _("Recorded by someone else at the same time: reload and check.")
         state.conflict = True
         return _page(request, me, code, state, 409)
@@ -73,50 +72,23 @@ def value_record(
 
 
 def record(app: Services, actor: str, code: str, fields: ValueFields) -> tuple[Outcome, str]:
-    """Store the value (as ``indicators.record`` does, but as coming from the web)."""
-    today = app.engine.today()
-    with app.database.unit_of_work() as uow:
-        session = uow.session
-        roles = ActorRoles.for_handle(session, actor, today)
-        indicator = _recordable(session, roles, code)
-        entry = indicators.Entry(
-            indicator,
-            _period(indicator, fields.period, today),
-            _value(indicator, fields.value),
-            text_for(Measurement, "comment", fields.comment),
-        )
-        reason = text_for(MeasurementRevision, "reason", fields.reason)
-        outcome = indicators.store(session, entry, actor, app.engine.clock.now(), SOURCE, reason)
-        try:
-            uow.commit()
-        except IntegrityError as exc:  # the same period stored by someone else meanwhile
-            raise ConflictError(str(exc)) from exc
-        return outcome, entry.period.label
+    """Store the value by the service, as coming from the web form; the period stored.
 
-
-def _recordable(session: Session, roles: ActorRoles, code: str) -> Indicator:
-    indicator = indicators_queries.get(session, code)
-    if indicator.retired_on is not None:
-        raise ValidationError("indicator", f"'{code}' was retired on {indicator.retired_on}")
-    if not indicators_queries.may_record(roles, indicator):
-        raise PermissionDenied(indicators_queries.refusal(roles, indicator))
-    return indicator
-
-
-def _period(indicator: Indicator, text: str, today: date) -> indicators_periods.Period:
-    if not text.strip():
-        raise ValidationError("period", _("choose the period the value is for"))
-    try:
-        return indicators.check_period(indicator, text, today)
-    except ValueError as exc:
-        raise ValidationError("period", str(exc)) from None
-
-
-def _value(indicator: Indicator, raw: str) -> float:
-    try:
-        return indicators.check_value(indicator, indicators.parse_number(raw, indicator))
-    except ValueError as exc:
-        raise ValidationError("value", str(exc)) from None
+    Every check is the service's; its ValidationError names ``period``, ``value``,
+    ``comment`` or ``reason``, the form's own fields (shown next to them), or
+    ``indicator`` (shown on the form).
+    """
+    outcome, period = indicators.record_period(
+        app,
+        actor,
+        code,
+        fields.period,
+        fields.value,
+        fields.comment,
+        fields.reason,
+        source=SOURCE,
+    )
+    return outcome, period.label
 
 
 def _page(request: Request, me: Me, code: str, state: FormState, status: int) -> HTMLResponse:

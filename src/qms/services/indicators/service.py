@@ -9,17 +9,16 @@ raises a breach proposal (``indicators_breaches``) in the same transaction.
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qms.bootstrap import Services
-from qms.errors import PermissionDenied, ValidationError
+from qms.errors import ConflictError, PermissionDenied, ValidationError
 from qms.models import (
     Frequency,
     Indicator,
@@ -31,10 +30,11 @@ from qms.models import (
 from qms.services.indicators import breaches as indicators_breaches
 from qms.services.indicators import periods as indicators_periods
 from qms.services.indicators.files import IndicatorSpec, IndicatorsSpec
+from qms.services.indicators.numbers import parse_number as parse_number  # its home before
 from qms.services.indicators.periods import Period
 from qms.services.indicators.queries import get, may_record, refusal
-from qms.services.indicators.sheet_formats import Percentage
 from qms.services.indicators.vocabulary import Outcome
+from qms.services.shared import text_for
 from qms.workflow.permissions import ActorRoles
 
 # --- loading the file -----------------------------------------------------------------------
@@ -225,6 +225,11 @@ def correction_needs_reason(entry: Entry, found: Measurement) -> str:
     )
 
 
+SOURCE = "command line"
+"""Where :func:`record` says a value came from, unless told (kept with the value and each
+of its revisions, beside ``import <file>`` for a file of values)."""
+
+
 def record(
     app: Services,
     actor: str,
@@ -233,8 +238,34 @@ def record(
     value: str | float,
     comment: str = "",
     reason: str = "",
+    *,
+    source: str = SOURCE,
 ) -> Outcome:
-    """Record (or correct) the value of one period, from the command line."""
+    """Record (or correct) the value of one period; ``source`` says where it came from
+    (``command line``, ``web form``), kept with the value and its revision."""
+    return record_period(app, actor, code, period, value, comment, reason, source=source)[0]
+
+
+def record_period(
+    app: Services,
+    actor: str,
+    code: str,
+    period: str,
+    value: str | float,
+    comment: str = "",
+    reason: str = "",
+    *,
+    source: str = SOURCE,
+) -> tuple[Outcome, Period]:
+    """As :func:`record`, with the period stored (``2026-3`` typed is ``2026-03``).
+
+    Every rule of recording one value is here: the indicator in force, who may record
+    it, a period of its frequency that is over, a number within its possible values, a
+    comment and a reason within their columns, and a reason for a correction. Each
+    refusal is a ValidationError naming ``indicator``, ``period``, ``value``,
+    ``comment`` or ``reason`` (or PermissionDenied); the same period stored by someone
+    else meanwhile is a ConflictError. Nothing is written then.
+    """
     today = app.engine.today()
     with app.database.unit_of_work() as uow:
         session = uow.session
@@ -244,14 +275,28 @@ def record(
             raise ValidationError("indicator", f"'{code}' was retired on {indicator.retired_on}")
         if not may_record(roles, indicator):
             raise PermissionDenied(refusal(roles, indicator))
-        entry = Entry(indicator, _period(indicator, period, today), _value(indicator, value))
-        entry = Entry(entry.indicator, entry.period, entry.value, comment.strip())
-        outcome = store(session, entry, actor, app.engine.clock.now(), "command line", reason)
-        uow.commit()
-        return outcome
+        entry = Entry(
+            indicator,
+            _period(indicator, period, today),
+            _value(indicator, value),
+            text_for(Measurement, "comment", comment),
+        )
+        reason = text_for(MeasurementRevision, "reason", reason)
+        try:
+            outcome = store(session, entry, actor, app.engine.clock.now(), source, reason)
+            uow.commit()
+        except IntegrityError as exc:  # the same period stored by someone else meanwhile
+            raise ConflictError(
+                f"period {entry.period} of '{code}' was recorded by someone else meanwhile: "
+                "check its value"
+            ) from exc
+        return outcome, entry.period
 
 
 def _period(indicator: Indicator, text: str, today: date) -> Period:
+    if not text.strip():
+        example = indicators_periods.EXAMPLE[indicator.frequency]
+        raise ValidationError("period", f"give the period the value is for (like {example})")
     try:
         return check_period(indicator, text, today)
     except ValueError as exc:
@@ -263,84 +308,3 @@ def _value(indicator: Indicator, raw: str | float) -> float:
         return check_value(indicator, parse_number(raw, indicator))
     except ValueError as exc:
         raise ValidationError("value", str(exc)) from None
-
-
-EXCEL_ERRORS = frozenset(
-    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!"}
-)
-SPACES = " \u00a0\u202f"  # a space, the no-break and narrow no-break spaces French Excel writes
-_NUMBER = re.compile(
-    rf"(?P<sign>[-+])?(?P<whole>\d{{1,3}}(?:[{SPACES}]\d{{3}})+|\d+)(?:[.,](?P<part>\d+))?",
-    re.ASCII,
-)
-
-
-def parse_number(raw: object, indicator: Indicator | None = None) -> float:
-    """A number as people write it, strictly: ``1234.5``, ``1234,5`` (decimal comma),
-    ``1 234,5`` (thousands separated by a space, no-break or narrow no-break space), and
-    ``12,5 %`` on an indicator measured in % only; ValueError saying what is wrong.
-
-    Nothing else: no underscores, no digits other than 0-9, no exponent, no thousands
-    comma.  A spreadsheet's number is taken as it is; one formatted as a percentage
-    (stored as 0.125 for 12.5 %) only on a % indicator.
-    """
-    percent_unit = indicator is not None and indicator.unit.strip() == "%"
-    if isinstance(raw, Percentage):
-        if not percent_unit:
-            shown = f"{raw.percent:g} %"
-            raise ValueError(_not_percent(shown, indicator, "is formatted as a percentage"))
-        return raw.percent
-    if isinstance(raw, bool):
-        raise ValueError(f"{'TRUE' if raw else 'FALSE'} is not a number")
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise ValueError("no value")
-    if isinstance(raw, int | float):
-        if not math.isfinite(raw):
-            raise ValueError(f"{raw} is not a number")
-        return float(raw)
-    if isinstance(raw, datetime | date | time):
-        raise ValueError(f"a date or time ({raw}) is not a number: format the cell as a number")
-    text = str(raw).strip()
-    shown = _shown(text)
-    if text.upper() in EXCEL_ERRORS:
-        raise ValueError(f"{shown} is an error of the spreadsheet, not a number: fix its formula")
-    body, percent = text, text.endswith("%")
-    if percent:
-        body = text[:-1].rstrip(SPACES)
-        if not percent_unit:
-            raise ValueError(_not_percent(shown, indicator, "has a percent sign"))
-    found = _NUMBER.fullmatch(body)
-    if found is None:
-        raise ValueError(f"{shown} is not a number{_why_not(body)}")
-    whole = re.sub(f"[{SPACES}]", "", found["whole"])
-    return float(f"{found['sign'] or ''}{whole}.{found['part'] or '0'}")
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _not_percent(shown: str, indicator: Indicator | None, what: str) -> str:
-    if indicator is None:
-        return f"{shown} {what}: give the number alone"
-    unit = f"measured in {indicator.unit.strip()}" if indicator.unit.strip() else "not a percentage"
-    return f"{shown} {what}, but '{indicator.code}' is {unit}: give the number alone"
-
-
-def _why_not(text: str) -> str:
-    """Why ``text`` is not a number, when a likely reason can be told."""
-    digits = [c for c in text if c.isdigit() and not c.isascii()]
-    if digits:
-        name = unicodedata.name(digits[0], "a digit").lower()
-        return f" (it holds {name} '{digits[0]}': write the digits 0-9)"
-    if "_" in text:
-        return " (no underscores: write 1000 or 1 000)"
-    if re.fullmatch(r"[-+]?[\d.,]+[eE][-+]?\d+", text):
-        return " (no exponent: write the number in full, e.g. 1000 for 1e3)"
-    if "," in text and "." in text:
-        return " (one decimal separator, comma or point; thousands separated by a space: 1 234,5)"
-    if re.fullmatch(rf"[-+]?[\d{SPACES}]+([.,]\d+)?", text):
-        return " (digits are grouped by three: 1 234 567)"
-    if text.count(",") + text.count(".") > 1:
-        return " (one decimal separator only; thousands separated by a space: 1 234 567,5)"
-    return ""
