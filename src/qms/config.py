@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         le=1000,
         description="Deepest nesting of lists and mappings qms reads in a YAML file.",
     )
+    upload_max_bytes: int = Field(
+        5 * 1024 * 1024,
+        ge=1024,
+        description="Largest file the web takes (an import of indicator values), in bytes; "
+        "a larger one is refused, with a 413 page, before its body is read.",
+    )
     outbox_lease_seconds: int = Field(
         300,
         ge=1,

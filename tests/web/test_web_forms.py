@@ -17,7 +17,6 @@ from qms.bootstrap import Services
 from qms.models import ImprovementAction, Measurement, MeasurementRevision, Nonconformity
 from qms.services.indicators import files as indicators_file
 from qms.services.indicators import service as indicators
-from qms.web import forms_uploads
 from tests.factories import ROOT, snapshot
 from tests.web.conftest import Browser
 
@@ -256,7 +255,7 @@ def test_a_value_is_recorded_then_corrected_with_a_reason(
     corrected = post(browser, url, {"period": "2026-10", "value": "93", "reason": "jury 3 late"})
     assert corrected.status_code == 303 and corrected.headers["location"].endswith("corrected")
     [measurement] = all_of(loaded, Measurement)
-    assert (measurement.value, measurement.revision, measurement.source) == (93.0, 2, "web")
+    assert (measurement.value, measurement.revision, measurement.source) == (93.0, 2, "web form")
     assert [r.reason for r in all_of(loaded, MeasurementRevision)] == ["", "jury 3 late"]
     page = get(browser, "/indicators/TRN-04-GRADES").text
     assert "91.5 % → 93 %" in page and "jury 3 late" in page
@@ -404,7 +403,7 @@ def test_an_import_reads_a_workbook_by_its_content_and_refuses_other_files(
     assert pdf.status_code == 400 and "looks like a PDF document" in pdf.text
     assert 'value="import"' not in pdf.text
 
-    too_big = upload(browser, "big.csv", b"x" * (forms_uploads.LIMIT + 1))
+    too_big = upload(browser, "big.csv", b"x" * (loaded.settings.upload_max_bytes + 1))
     assert too_big.status_code == 400
     assert "larger than 5 MB" in field_error(too_big.text, "file")
     nothing = upload(browser, "empty.csv", b"")
@@ -425,3 +424,52 @@ def test_an_imported_cell_comes_back_escaped(browser: Browser, loaded: Services)
     content = f"indicator;period;value;comment\n{XSS[0]};2026-10;1;{XSS[0]}\n".encode()
     preview = get(browser, upload(browser, "x.csv", content).headers["location"]).text
     assert XSS[0] not in preview and ESCAPED[0] in preview
+
+
+# --- where a value came from ---------------------------------------------------------------
+
+
+def test_a_value_from_the_web_form_is_stored_as_coming_from_the_web_form(
+    browser: Browser, loaded: Services
+) -> None:
+    signed(browser, "tbrunet")
+    url = "/indicators/TRN-04-GRADES/values/new"
+    assert post(browser, url, {"period": "2026-10", "value": "90"}).status_code == 303
+    corrected = post(browser, url, {"period": "2026-10", "value": "91", "reason": "typo"})
+    assert corrected.status_code == 303
+    [measurement] = all_of(loaded, Measurement)
+    assert (measurement.value, measurement.source) == (91.0, "web form")
+    assert [r.source for r in all_of(loaded, MeasurementRevision)] == ["web form", "web form"]
+
+
+def test_the_command_line_still_stores_its_values_as_from_the_command_line(
+    loaded: Services,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.cli import run
+
+    monkeypatch.setenv("QMS_DATABASE_URL", loaded.database.url)
+    monkeypatch.setenv("QMS_WORKFLOWS_DIR", str(ROOT / "workflows"))
+    monkeypatch.setenv("QMS_TRAIL_KEY_FILE", str(tmp_path / "trail.key"))
+    done = run(capsys, "indicator", "record", "TRN-04-GRADES", "2026-09", "90", "--as", "tbrunet")
+    assert done.code == 0, done.err
+    [measurement] = all_of(loaded, Measurement)
+    assert (measurement.period, measurement.source) == ("2026-09", "command line")
+    assert [r.source for r in all_of(loaded, MeasurementRevision)] == ["command line"]
+
+
+def test_the_services_refusal_of_a_comment_is_shown_next_to_the_comment(
+    browser: Browser, loaded: Services
+) -> None:
+    """The form holds no rule of its own: the service's check of the comment (no control
+    character) comes back next to the form's field, what was typed kept."""
+    signed(browser, "tbrunet")
+    before = snapshot(loaded.database)
+    data = {"period": "2026-10", "value": "90", "comment": "late\x07 juries"}
+    refused = post(browser, "/indicators/TRN-04-GRADES/values/new", data)
+    assert refused.status_code == 400
+    assert "control character" in field_error(refused.text, "comment")
+    assert 'value="90"' in refused.text
+    assert snapshot(loaded.database) == before

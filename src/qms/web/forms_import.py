@@ -1,7 +1,8 @@
 """Import a file of indicator values (``qms indicator import``): a preview, then all of it.
 
 1. ``POST /indicators/import``: the file (CSV or XLSX, told by its bytes; at most
-   :data:`forms_uploads.LIMIT`) is kept on the server for this session
+   ``QMS_UPLOAD_MAX_BYTES``, a larger body refused before it is read:
+   :mod:`qms.web.limits`) is kept on the server for this session
    (:mod:`qms.web.forms_uploads`), and the browser is sent to its preview.
 2. ``GET /indicators/import/{key}``: every row, each bad one named with its row number and
    what is wrong; the whole file checked by the service as a dry run, nothing stored.
@@ -25,14 +26,14 @@ from qms.reporting.words import number, plural
 from qms.services.indicators import imports as indicators_import
 from qms.services.indicators.sheet_formats import Formula, Percentage
 from qms.services.indicators.sheets import Row, read_table
-from qms.web import forms_uploads
+from qms.web import forms_uploads, limits
 from qms.web.auth import Me
 from qms.web.forms_common import FormState
 from qms.web.i18n import _
 from qms.web.pages import page
 from qms.web.security import services_of
 
-router = APIRouter()
+router = APIRouter(route_class=limits.LimitedBody)  # a body too large: 413, unread
 
 ROWS_SHOWN = 2000  # rows listed on the preview
 PROBLEMS_SHOWN = 500  # problems listed above the rows; the rest are counted
@@ -52,8 +53,9 @@ async def import_upload(
     reason: Annotated[str, Form(max_length=5000)] = "",
 ) -> Response:
     state = FormState({"file": "", "reason": reason})
-    data = await file.read(forms_uploads.LIMIT + 1) if file is not None else b""
-    problem = _upload_problem(file, data)
+    limit = limits.file_limit(request)
+    data = await file.read(limit + 1) if file is not None else b""
+    problem = _upload_problem(file, data, limit)
     if problem:
         state.errors["file"] = problem
         return await run_in_threadpool(_upload_page, request, state, 400)
@@ -64,13 +66,13 @@ async def import_upload(
     return RedirectResponse(f"/indicators/import/{kept.key}", status_code=303)
 
 
-def _upload_problem(file: UploadFile | None, data: bytes) -> str:
+def _upload_problem(file: UploadFile | None, data: bytes, limit: int) -> str:
     if file is None or not file.filename:
         return _("choose a CSV or XLSX file")
-    if len(data) > forms_uploads.LIMIT:
-        return _("%(name)s is larger than %(limit)s MB: split it into several files") % {
+    if len(data) > limit:
+        return _("%(name)s is larger than %(limit)s: split it into several files") % {
             "name": forms_uploads.shown_name(file.filename),
-            "limit": forms_uploads.LIMIT // (1024 * 1024),
+            "limit": limits.size_in_words(limit),
         }
     if not data.strip():
         return _("%(name)s is empty") % {"name": forms_uploads.shown_name(file.filename)}
@@ -78,7 +80,7 @@ def _upload_problem(file: UploadFile | None, data: bytes) -> str:
 
 
 def _upload_page(request: Request, state: FormState, status: int) -> HTMLResponse:
-    limit = forms_uploads.LIMIT // (1024 * 1024)
+    limit = number(limits.file_limit(request) / (1024 * 1024), 1)  # the page says "MB"
     return page(request, "indicators/import.html", {"state": state, "limit": limit}, status)
 
 

@@ -7,6 +7,10 @@ another session (its folder is another), nor after sign-out, nor after :data:`KE
 (each upload sweeps away the folders older than that). The file is named by what its
 bytes are (a zip: ``.xlsx``; anything else: ``.csv``, which the reader refuses when it
 is not text), never by what the browser said it was.
+
+The largest file taken is ``QMS_UPLOAD_MAX_BYTES`` (5 MB by default: a year of values of
+every indicator is well under 1 MB), refused before its body is read
+(:mod:`qms.web.limits`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-LIMIT = 5 * 1024 * 1024  # bytes: a year of values of every indicator is well under 1 MB
 KEPT = 3600  # seconds an upload waits for its import
 ROOT_NAME = "qms-uploads"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
