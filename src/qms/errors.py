@@ -24,6 +24,8 @@ callers handle only this tree, and the CLI turns any of them into one clear line
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 
 class QmsError(Exception):
@@ -73,19 +75,85 @@ class NotFound(QmsError):
 
 
 class WorkflowError(QmsError):
-    """A fire() was refused; nothing was written."""
+    """A fire() was refused; nothing was written.
+
+    The message is the command line's sentence. The refusal is given as values too, for a
+    page to say it in its own words (``qms.web.refusals``): the ``trigger``, the record
+    (``kind``, ``record_id``, ``reference``) and the ``process`` code of its process. A
+    refusal raised with a message alone (a service's own) leaves them empty.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        trigger: str = "",
+        kind: str = "",
+        record_id: int | None = None,
+        reference: str = "",
+        process: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.trigger = trigger
+        self.kind = kind
+        self.record_id = record_id
+        self.reference = reference
+        self.process = process
 
 
 class InvalidTransition(WorkflowError):
-    """The trigger is not allowed from the record's current state."""
+    """The trigger is not allowed from the record's current ``state``; ``allowed`` are the
+    triggers that are."""
+
+    def __init__(
+        self, message: str, *, state: str = "", allowed: tuple[str, ...] = (), **about: Any
+    ) -> None:
+        super().__init__(message, **about)
+        self.state = state
+        self.allowed = allowed
 
 
 class PermissionDenied(WorkflowError):
-    """The actor holds none of the roles that may fire the trigger."""
+    """The actor holds none of the roles that may fire the trigger: ``roles`` may, on
+    ``day`` the ``actor`` (a handle) held ``held`` on the record."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: str = "",
+        roles: tuple[str, ...] = (),
+        held: tuple[str, ...] = (),
+        day: date | None = None,
+        **about: Any,
+    ) -> None:
+        super().__init__(message, **about)
+        self.actor = actor
+        self.roles = roles
+        self.held = held
+        self.day = day
 
 
 class GuardFailed(WorkflowError):
-    """A guard of the transition refused."""
+    """A guard of the transition refused: ``guard`` names it and ``refusal`` is what it
+    said (a ``qms.workflow.guards.Refusal`` carries its values); or the destination state
+    ``dest`` requires fields that are empty: ``missing`` names them."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        guard: str | None = None,
+        refusal: str | None = None,
+        dest: str = "",
+        missing: tuple[str, ...] = (),
+        **about: Any,
+    ) -> None:
+        super().__init__(message, **about)
+        self.guard = guard
+        self.refusal = refusal
+        self.dest = dest
+        self.missing = missing
 
 
 class ConflictError(QmsError):

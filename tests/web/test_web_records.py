@@ -120,7 +120,7 @@ def test_the_pilot_contains_analyses_and_plans_a_nonconformity(
     assert "<dt>Category of the cause</dt>" in page and "<dd>Method</dd>" in page
     # implement waits for the action: said, not offered as a button
     assert "/fire/implement" not in _section(page, "triggers")
-    assert "Not now: its corrective actions are not all done" in page
+    assert "This step cannot be taken yet: its corrective actions are not all done" in page
     back = browser.get(f"/records/improvement_action/{action.id}").text  # type: ignore[attr-defined]
     assert f'href="/records/nonconformity/{nc_id}"' in back and "Nonconformity #" in back
 
@@ -169,8 +169,8 @@ def test_a_guard_refusal_is_shown_on_the_form_with_what_was_typed(
     refused = browser.post(f"/records/nonconformity/{nc_id}/fire/plan_action", half)
     assert refused.status_code == 400  # type: ignore[attr-defined]
     assert re.search(
-        r'class="form-error".*A corrective action is planned with action_due_date, '
-        r"effectiveness_criteria, effectiveness_check_date too",
+        r'class="form-error".*To plan a corrective action, fill in Due date, How effectiveness '
+        r"will be judged and When effectiveness will be checked too \(ISO 9001, 10.2.1 c, d\)",
         refused.text,  # type: ignore[attr-defined]
         re.S,
     )

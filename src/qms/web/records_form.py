@@ -7,16 +7,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from qms.bootstrap import Services
-from qms.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
-from qms.models import HistoryEntry
-from qms.reporting.words import Words, words_for
+from qms.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    QmsError,
+    ValidationError,
+    WorkflowError,
+)
+from qms.models import HistoryEntry, WorkflowRecord
+from qms.reporting.words import Words
 from qms.services import record_view, shared
 from qms.services.audits import service as audits
 from qms.services.capa import nonconformities
+from qms.web import refusals
 from qms.web.i18n import _
 from qms.web.records_view import REVIEW_KINDS, REVIEW_STEPS
 from qms.web.records_words import choice_label
-from qms.workflow.definition import InputDef, InputType, TransitionDef
+from qms.web.refusals import Voice
+from qms.workflow import duties
+from qms.workflow.definition import InputDef, InputType
+from qms.workflow.guards import about
+from qms.workflow.permissions import ActorRoles
 
 # Text inputs that hold a reference rather than a paragraph: a line, not a text area.
 ONE_LINE = ("reference", "_ref", "recipients")
@@ -77,78 +89,60 @@ class StepForm:
 def step_form(app: Services, kind: str, record_id: int, trigger: str, handle: str) -> StepForm:
     """The form of ``trigger`` on the record for ``handle``: NotFound for a step the
     workflow does not have, InvalidTransition for one not possible in the record's state,
-    PermissionDenied for one the person may not take (or a record they may not see)."""
+    PermissionDenied for one the person may not take (or a record they may not see), each
+    said in words (:mod:`qms.web.refusals`)."""
     today = app.engine.today()
     with app.database.reading() as session:
         record, _scope = record_view.seen(session, kind, record_id, handle, today)
-        definition = app.engine.definition(session, record)
-        words = words_for(session, app.registry)
-        transition = definition.transition(record.state, trigger)
+        voice = refusals.voice_for(session, app, record)
+        transition = voice.definition.transition(record.state, trigger)
         if transition is None:
-            _not_now(
-                definition.transitions,
-                words,
-                words.ref(kind, record.id),
-                record.state,
-                trigger,
-                kind,
-            )
-        assert transition is not None
+            raise _not_now(voice, record, trigger)
         people: tuple[tuple[str, str], ...] = ()
         if any(i.type == InputType.PERSON for i in transition.inputs):
             people = tuple(
-                (person.handle, _person_option(words, person.name, role))
+                (person.handle, _person_option(voice.words, person.name, role))
                 for person, role in record_view.people_of(session, record.process_id, today)
             )
         form = StepForm(
             kind=kind,
-            kind_label=words.kind(kind),
+            kind_label=voice.words.kind(kind),
             id=record.id,
             title=record.title,
-            state_label=words.state(kind, record.state),
+            state_label=voice.words.state(kind, record.state),
             version=record.version,
             trigger=trigger,
             label=transition.label,
-            dest_label=words.state(kind, transition.dest),
+            dest_label=voice.words.state(kind, transition.dest),
             blocked=None,
             fields=tuple(_field(spec, people) for spec in transition.inputs),
         )
-        roles = " or ".join(words.term("role", r) for r in sorted(transition.roles))
-        where = f" of {record.process.code}" if record.process is not None else ""
-        who = words.person(handle)
+        roles = ActorRoles.for_handle(session, handle, today)
+        held, clash = roles.on_record(record), duties.conflicts(transition, record, roles)
+        needed = about(record, trigger, roles=tuple(sorted(transition.roles)), day=today)
     offered = shared.available(app.database, app.engine, kind, record_id, handle)
     item = next((a for a in offered if a.trigger == trigger), None)
     if item is None:
-        raise PermissionDenied(
-            _("%(who)s may not “%(step)s” on %(ref)s: it needs the role %(roles)s%(where)s.")
-            % {
-                "who": who,
-                "step": form.label,
-                "ref": form.reference,
-                "roles": roles,
-                "where": where,
-            }
-        )
-    return replace(form, blocked=_(REVIEW_STEPS) if kind in REVIEW_KINDS else item.blocked)
+        refused = PermissionDenied("", **needed, held=tuple(sorted(held)), actor=handle)
+        raise refusals.in_words(refused, voice)
+    if kind in REVIEW_KINDS:
+        return replace(form, blocked=_(REVIEW_STEPS))
+    if item.blocked is not None and clash:  # the segregation of duties (clause 5.3)
+        return replace(form, blocked=refusals.duty_said(clash, voice))
+    return replace(form, blocked=refusals.blocked_said(item.blocked, voice, trigger))
 
 
-def _not_now(
-    transitions: tuple[TransitionDef, ...],
-    words: Words,
-    reference: str,
-    state: str,
-    trigger: str,
-    kind: str,
-) -> None:
-    known = next((t for t in transitions if t.trigger == trigger), None)
-    if known is None:
-        raise NotFound(
-            _("%(ref)s has no step called '%(trigger)s'") % {"ref": reference, "trigger": trigger}
+def _not_now(voice: Voice, record: WorkflowRecord, trigger: str) -> QmsError:
+    """NotFound for a step the workflow does not have; else the step is not possible in
+    the record's state."""
+    ref = voice.words.ref(record.record_kind, record.id)
+    if all(t.trigger != trigger for t in voice.definition.transitions):
+        return NotFound(
+            _("%(ref)s has no step called %(trigger)s") % {"ref": ref, "trigger": trigger}
         )
-    raise InvalidTransition(
-        _("“%(step)s” cannot be done on %(ref)s now: it is %(state)s.")
-        % {"step": known.label, "ref": reference, "state": words.state(kind, state)}
-    )
+    allowed = tuple(t.trigger for t in voice.definition.transitions_from(record.state))
+    refused = InvalidTransition("", **about(record, trigger, state=record.state, allowed=allowed))
+    return refusals.in_words(refused, voice)
 
 
 def _person_option(words: Words, name: str, role: str) -> str:
@@ -190,9 +184,27 @@ def fire(
     values: Mapping[str, str],
     version: int,
 ) -> HistoryEntry:
-    """Fire through the service ``qms record fire`` calls for this kind of record."""
+    """Fire through the service ``qms record fire`` calls for this kind of record; the
+    engine's refusal said in words, with its values (GuardFailed: shown on the form)."""
     if kind in REVIEW_KINDS:
         raise ValidationError("kind", _(REVIEW_STEPS))
+    try:
+        return _fire(app, kind, record_id, trigger, actor, values, version)
+    except WorkflowError as refused:
+        with app.database.reading() as session:
+            voice = refusals.voice_for(session, app, shared.record(session, kind, record_id))
+        raise refusals.in_words(refused, voice) from refused
+
+
+def _fire(
+    app: Services,
+    kind: str,
+    record_id: int,
+    trigger: str,
+    actor: str,
+    values: Mapping[str, str],
+    version: int,
+) -> HistoryEntry:
     if kind == "nonconformity":
         return nonconformities.fire(app, record_id, trigger, actor, values, "", version)
     if kind == "internal_audit":

@@ -31,6 +31,8 @@ from qms.web.records_words import (
     field_label,
     relations,
 )
+from qms.web.refusals import blocked_said
+from qms.web.refusals_voice import Voice, voice_for
 from qms.workflow import trail
 from qms.workflow.definition import InputDef, WorkflowDefinition
 from qms.workflow.engine import CREATE_TRIGGER, Available
@@ -40,7 +42,7 @@ REGISTERS = {
     "improvement_action": ("/actions", N_("Actions")),
 }
 REVIEW_KINDS = ("management_review", "process_review")
-REVIEW_STEPS = N_("a review moves with its own steps (gather, hold, decide, close)")
+REVIEW_STEPS = N_("A review moves with its own steps (gather, hold, decide, close), on its page.")
 RELATIONS = {
     "action": N_("Action"),
     "finding": N_("Finding"),
@@ -158,12 +160,16 @@ def record_page(app: Services, kind: str, record_id: int, handle: str) -> Record
         )
         actor = shared.person(session, handle, "actor")
         available = app.engine.available_triggers(session, record, actor)  # in the same read
-        triggers = tuple(_trigger(words, page, item) for item in available)
+        voice = voice_for(session, app, record) if any(i.blocked for i in available) else None
+        triggers = tuple(_trigger(words, page, item, voice) for item in available)
     return replace(page, triggers=triggers)
 
 
-def _trigger(words: Words, page: RecordPage, item: Available) -> Trigger:
+def _trigger(words: Words, page: RecordPage, item: Available, voice: Voice | None) -> Trigger:
+    """A step the person may take, and why it would be refused now (in words), if it would."""
     blocked = item.blocked
+    if blocked is not None and voice is not None:
+        blocked = blocked_said(blocked, voice, item.trigger)
     if page.kind in REVIEW_KINDS:
         blocked = _(REVIEW_STEPS)
     href = f"/records/{page.kind}/{page.id}/fire/{item.trigger}"

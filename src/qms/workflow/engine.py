@@ -33,7 +33,7 @@ from qms.models import ENGINE_COLUMNS, HistoryEntry, OutboxMessage, Person, Work
 from qms.workflow import duties, readiness, trail
 from qms.workflow import keys as trail_keys
 from qms.workflow.definition import InputDef, InputType, TransitionDef, WorkflowDefinition
-from qms.workflow.guards import GUARDS, GuardContext
+from qms.workflow.guards import GUARDS, GuardContext, about
 from qms.workflow.inputs import coerce_inputs, jsonable
 from qms.workflow.keys import Keyring
 from qms.workflow.permissions import ActorRoles
@@ -208,10 +208,11 @@ class WorkflowEngine:
     ) -> TransitionDef:
         transition = defn.transition(record.state, trigger)
         if transition is None:
-            allowed = [t.trigger for t in defn.transitions_from(record.state)]
+            allowed = tuple(t.trigger for t in defn.transitions_from(record.state))
             raise InvalidTransition(
                 f"'{trigger}' is not allowed on {record.reference} in state '{record.state}'; "
-                f"allowed from there: {', '.join(allowed) or 'nothing (the record is closed)'}"
+                f"allowed from there: {', '.join(allowed) or 'nothing (the record is closed)'}",
+                **about(record, trigger, state=record.state, allowed=allowed),
             )
         return transition
 
@@ -220,11 +221,13 @@ class WorkflowEngine:
         if transition.roles & held:
             return
         where = f" of process {record.process.code}" if record.process is not None else ""
+        needed, had = tuple(sorted(transition.roles)), tuple(sorted(held))
         raise PermissionDenied(  # names the actor and their roles as `processmap show` does
             f"{roles.who} may not fire '{transition.trigger}' on "
-            f"{record.reference}: it needs the role {' or '.join(sorted(transition.roles))}"
-            f"{where}; on {roles.on.isoformat()} they hold "
-            f"{', '.join(sorted(held)) or 'no role'} there"
+            f"{record.reference}: it needs the role {' or '.join(needed)}"
+            f"{where}; on {roles.on.isoformat()} they hold {', '.join(had) or 'no role'} there",
+            **about(record, transition.trigger, roles=needed, held=had, day=roles.on),
+            actor=roles.actor.handle,
         )
 
     def _guard(
@@ -242,12 +245,14 @@ class WorkflowEngine:
             if refusal:
                 raise GuardFailed(
                     f"'{transition.trigger}' on {record.reference} refused by "
-                    f"guard '{name}': {refusal}"
+                    f"guard '{name}': {refusal}",
+                    **about(record, transition.trigger, guard=name, refusal=refusal),
                 )
         missing = context.missing(*defn.states[transition.dest].requires)
         if missing:
             raise GuardFailed(
-                f"{record.reference} cannot enter '{transition.dest}' without {', '.join(missing)}"
+                f"{record.reference} cannot enter '{transition.dest}' without {', '.join(missing)}",
+                **about(record, transition.trigger, dest=transition.dest, missing=tuple(missing)),
             )
 
     def _apply(

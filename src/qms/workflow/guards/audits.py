@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
 from qms.models import Answer, ChecklistItem
 from qms.workflow.guards.context import Guard, GuardContext, needs
+from qms.workflow.guards.refusal import Refusal
 
 SHOWN = 10  # unanswered questions named in a refusal; the rest are counted
 
 
-def checklist_answered(ctx: GuardContext) -> str | None:
+def checklist_answered(ctx: GuardContext) -> Refusal | None:
     """No report while a checklist question is unanswered, or not applicable with no reason."""
     open_items = list(
         ctx.db().scalars(
@@ -33,10 +35,29 @@ def checklist_answered(ctx: GuardContext) -> str | None:
     named = "; ".join(_item(i) for i in open_items[:SHOWN])
     more = f"; and {len(open_items) - SHOWN} more" if len(open_items) > SHOWN else ""
     count = len(open_items)
-    return (
+    text = (
         f"{count} checklist question{'s are' if count > 1 else ' is'} not answered: {named}{more}. "
         "Answer each, or mark it not_applicable with a reason (clause 9.2.2; ISO 19011 6.4.7)"
     )
+    questions = tuple(_question(i) for i in open_items[:SHOWN])
+    return Refusal(text, "unanswered", count=count, questions=questions, clause="9.2.2")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A checklist question a refusal names: its position, clause, words (shortened) and
+    whether it is marked not applicable with no reason (else it has no answer)."""
+
+    position: int
+    clause: str
+    question: str
+    no_reason: bool
+
+
+def _question(item: ChecklistItem) -> Question:
+    question = " ".join(item.question.split())
+    short = question if len(question) <= 60 else question[:59].rstrip() + "…"
+    return Question(item.position, item.clause, short, item.answer is not None)
 
 
 def _item(item: ChecklistItem) -> str:

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from qms.workflow.guards.refusal import Refusal
+
 
 @dataclass(frozen=True)
 class GuardContext:
@@ -43,7 +45,7 @@ class GuardContext:
         return self.session
 
 
-Guard = Callable[[GuardContext], str | None]
+Guard = Callable[[GuardContext], str | None]  # a Refusal, or None: it may go ahead
 
 
 def as_date(value: Any) -> date | None:
@@ -57,10 +59,11 @@ def as_date(value: Any) -> date | None:
 
 
 def needs(*names: str, clause: str) -> Guard:
-    def guard(ctx: GuardContext) -> str | None:
+    def guard(ctx: GuardContext) -> Refusal | None:
         missing = ctx.missing(*names)
         if missing:
-            return f"{' and '.join(missing)} must be set first (clause {clause})"
+            text = f"{' and '.join(missing)} must be set first (clause {clause})"
+            return Refusal(text, "fields_missing", fields=tuple(missing), clause=clause)
         return None
 
     return guard
