@@ -17,7 +17,20 @@ from starlette.exceptions import HTTPException
 from qms.bootstrap import Services, bootstrap
 from qms.errors import ConflictError, NotFound, PermissionDenied, QmsError, ValidationError
 from qms.models import Organisation
-from qms.web import auth, forms, home, processes, records, registers
+from qms.web import (
+    api,
+    auditing,
+    audits,
+    auth,
+    director,
+    forms,
+    home,
+    processes,
+    records,
+    registers,
+    reviews,
+    tokens,
+)
 from qms.web.i18n import _
 from qms.web.pages import STATIC, page
 from qms.web.security import CsrfRefused, SecurityHeaders, csrf_protect
@@ -35,8 +48,10 @@ def create_app(services: Services) -> FastAPI:
     app.state.institution = institution_name(services)
     app.add_middleware(SecurityHeaders, cookie_secure=services.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/api/v1", api.create_api(services))
     app.include_router(auth.router)
-    for module in (home, registers, records, forms, processes):
+    pages = (home, registers, records, forms, processes, audits, auditing, reviews, director)
+    for module in (*pages, tokens):
         app.include_router(module.router)
 
     @app.get("/favicon.ico", include_in_schema=False)
