@@ -16,8 +16,15 @@ from qms.services.audits.common import cycle_bounds, programme_of, team
 PRODID = "-//qms//internal audits//EN"
 
 
-def calendar(session: Session, cycle: int, now: datetime, base_url: str) -> bytes:
-    """The programme of ``cycle`` and its audits, as an .ics file's bytes."""
+def calendar(
+    session: Session,
+    cycle: int,
+    now: datetime,
+    base_url: str,
+    process_ids: frozenset[int] | None = None,
+) -> bytes:
+    """The programme of ``cycle`` and its audits, as an .ics file's bytes; only those of
+    ``process_ids`` when given (what a person may see)."""
     found = programme_of(session, cycle)
     host = urlparse(base_url).hostname or "qms.invalid"
     cal = Calendar()
@@ -31,7 +38,7 @@ def calendar(session: Session, cycle: int, now: datetime, base_url: str) -> byte
         .order_by(ProgrammeEntry.planned_on, ProgrammeEntry.id)
     )
     for entry in entries:
-        if entry.audit is None:
+        if entry.audit is None and (process_ids is None or entry.process_id in process_ids):
             cal.add_component(_entry_event(entry, now, host))
     start, end = cycle_bounds(cycle)
     audits = session.scalars(
@@ -40,6 +47,8 @@ def calendar(session: Session, cycle: int, now: datetime, base_url: str) -> byte
         .order_by(InternalAudit.planned_start, InternalAudit.id)
     )
     for record in audits:
+        if process_ids is not None and record.process_id not in process_ids:
+            continue
         cal.add_component(_audit_event(session, record, now, host, base_url))
     return bytes(cal.to_ical())
 
