@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from qms.bootstrap import Services
-from qms.errors import ConflictError, ValidationError
+from qms.errors import ConflictError, PermissionDenied, ValidationError
 from qms.models import (
     ImprovementAction,
     ManagementReview,
@@ -29,6 +29,8 @@ from qms.models import (
 from qms.services import shared
 from qms.services.capa.vocabulary import ActionKind, Origin, Priority
 from qms.services.shared import required_text, text_for
+from qms.workflow.guards import about
+from qms.workflow.permissions import ActorRoles
 
 
 class Category(enum.StrEnum):
@@ -119,13 +121,15 @@ def review_model(kind: ReviewKind) -> type[ManagementReview] | type[ProcessRevie
 def decide(
     app: Services, kind: ReviewKind, review_id: int, actor: str, spec: Decision
 ) -> ReviewDecision:
-    """Record a decision of a held review; its improvement action starts at once."""
+    """Record a decision of a held review, as one who may take the step that ends the
+    deciding (:func:`check_decider`); its improvement action starts at once."""
     today, now = app.engine.today(), app.engine.clock.now()
     holder: list[ReviewDecision] = []
 
     def prepare(session: Session) -> tuple[ImprovementAction, Link]:
         review = shared.record(session, kind.value, review_id)
         _check_deciding(kind, review)
+        check_decider(app, session, kind, review, actor)
         category = _category(spec.category)
         process_id = _process_id(session, review, spec.process)
         action = build(
@@ -169,6 +173,33 @@ def _check_deciding(kind: ReviewKind, review: WorkflowRecord) -> None:
             f"{review.reference} is {review.state}: decisions are recorded once the review "
             "is held and before its outputs are recorded (clause 9.3.3)",
         )
+
+
+# Who records a held review's decisions: whoever may take the step that ends the deciding
+# (its workflow's roles: a director or the quality manager for a management review, clause
+# 9.3.3; the pilot for a process review).
+DECIDED_UNTIL = {ReviewKind.MANAGEMENT: "record_outputs", ReviewKind.PROCESS: "close"}
+
+
+def check_decider(
+    app: Services, session: Session, kind: ReviewKind, review: WorkflowRecord, actor: str
+) -> None:
+    """Refuse a decision from someone who may not take the step that ends the deciding."""
+    today = app.engine.today()
+    step = DECIDED_UNTIL[kind]
+    transition = app.engine.definition(session, review).transition(review.state, step)
+    roles = ActorRoles.for_handle(session, actor, today)
+    held = roles.on_record(review)
+    if transition is None or transition.roles & held:
+        return
+    needed = tuple(sorted(transition.roles))
+    raise PermissionDenied(
+        f"{roles.who} may not record a decision of {review.reference}: that is for the "
+        f"role {' or '.join(needed)} (clause 9.3.3); on {today.isoformat()} they hold "
+        f"{', '.join(sorted(held)) or 'no role'} there",
+        **about(review, step, roles=needed, held=tuple(sorted(held)), day=today),
+        actor=actor,
+    )
 
 
 def _category(value: str) -> str:

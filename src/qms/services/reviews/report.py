@@ -76,6 +76,16 @@ def load(app: Services, review_id: int) -> tuple[ManagementReview, ReviewData, s
 def render_html(
     app: Services, review_id: int, held: Held | None = None, edition: Edition | None = None
 ) -> str:
+    context = context_of(app, review_id, held, edition)
+    return render.render(
+        app.settings.reports_dir, TEMPLATE, context, app.settings.timezone, app.settings.date_format
+    )
+
+
+def context_of(
+    app: Services, review_id: int, held: Held | None = None, edition: Edition | None = None
+) -> dict[str, Any]:
+    """What the pack's template is rendered with (the web's pack page shows the same)."""
     review, data, organisation = load(app, review_id)
     built = sections(data)
     placed = reviews_figures.place(app.database, data, built)
@@ -94,9 +104,7 @@ def render_html(
     context["charts_per_page"] = CHARTS_PER_PAGE
     context.update(edition_context(review, data, edition or Edition(), app.engine.today()))
     context["outputs"] = reviews_outputs.section(review, data, built, held, edition or Edition())
-    return render.render(
-        app.settings.reports_dir, TEMPLATE, context, app.settings.timezone, app.settings.date_format
-    )
+    return context
 
 
 def held_of(review: ManagementReview) -> Held | None:
