@@ -47,6 +47,7 @@ COMMANDS = {
     "person": ("qms.cli.person", "person", "How a person gets reminders (immediate or digest)."),
     "calendar": ("qms.cli.calendar", "calendar", "A person's due dates and meetings as ICS."),
     "user": ("qms.cli.user", "user", "Web accounts: create, set a password, disable, list."),
+    "token": ("qms.cli.token", "token", "API tokens: create (shown once), list, revoke."),
     "web": ("qms.cli.web", "web", "Serve the web application (uvicorn)."),
     "audit": (
         "qms.cli.audit",

@@ -52,6 +52,7 @@ from qms.models.records import (
     WorkflowRecord,
 )
 from qms.models.scheduler import PLANNER_INDEXES
+from qms.models.tokens import ApiToken, TokenScope
 from qms.models.trail import (
     GENESIS_HASH,
     TRAIL_TRIGGERS,
@@ -75,6 +76,7 @@ __all__ = [
     "UNKEYED",
     "Account",
     "Answer",
+    "ApiToken",
     "AuditFinding",
     "AuditProgramme",
     "AuditType",
@@ -114,6 +116,7 @@ __all__ = [
     "SignInAttempt",
     "TeamMember",
     "TeamRole",
+    "TokenScope",
     "Topic",
     "TrailSeal",
     "TrailSealHead",

@@ -48,7 +48,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.institution = institution_name(services)
     app.add_middleware(SecurityHeaders, cookie_secure=services.settings.cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount("/api/v1", api.create_api(services))
+    api.mount(app, services)
     app.include_router(auth.router)
     pages = (home, registers, records, forms, processes, audits, auditing, reviews, director)
     for module in (*pages, tokens):
