@@ -42,6 +42,12 @@ REGISTERS = {
     "improvement_action": ("/actions", N_("Actions")),
 }
 REVIEW_KINDS = ("management_review", "process_review")
+# Records with a page of their own for their work (the audits', the reviews' pages).
+OWN_PAGES = {
+    "internal_audit": ("/audits/{id}", N_("The audit's page: plan, team, checklist, report")),
+    "management_review": ("/reviews/management_review/{id}", N_("The review's page: its steps")),
+    "process_review": ("/reviews/process_review/{id}", N_("The review's page: its steps")),
+}
 REVIEW_STEPS = N_("A review moves with its own steps (gather, hold, decide, close), on its page.")
 RELATIONS = {
     "action": N_("Action"),
@@ -103,6 +109,7 @@ class RecordPage:
     process: Fact | None
     days_late: int
     register: tuple[str, str] | None  # (address, name) of its register
+    own_page: tuple[str, str] | None  # (address, what it is) of its area's page, if any
     facts: tuple[Fact, ...]
     links: tuple[Link, ...]
     trail: tuple[Step, ...]  # newest first
@@ -153,6 +160,9 @@ def record_page(app: Services, kind: str, record_id: int, handle: str) -> Record
             process=process,
             days_late=_days_late(record, today),
             register=REGISTERS.get(kind),
+            own_page=(OWN_PAGES[kind][0].format(id=record.id), OWN_PAGES[kind][1])
+            if kind in OWN_PAGES
+            else None,
             facts=tuple(_facts(speaker, record, definition)),
             links=tuple(links),
             trail=tuple(reversed(steps)),
