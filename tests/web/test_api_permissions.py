@@ -22,6 +22,9 @@ from tests.web.test_api_support import (
     written,
 )
 
+# Each role against each route: minutes on two cores, so `make test-slow` (CI runs it).
+pytestmark = pytest.mark.slow
+
 __all__ = ["token"]  # the fixture
 
 

@@ -37,6 +37,9 @@ from tests.web.auditing_setup import (
 )
 from tests.web.conftest import Browser
 
+# Each role against each route: minutes on two cores, so `make test-slow` (CI runs it).
+pytestmark = pytest.mark.slow
+
 PEOPLE = (PILOT, CORRESPONDENT, OTHER, OUTSIDER, LEAD, MEMBER, MANAGER, DIRECTOR)
 SESSION_TABLES = {"web_session", "sign_in_attempt"}
 

@@ -33,6 +33,9 @@ from tests.web.audits_setup import (
 )
 from tests.web.conftest import Browser
 
+# Each role against each route: minutes on two cores, so `make test-slow` (CI runs it).
+pytestmark = pytest.mark.slow
+
 # sroux pilots STE-03; amoulin corresponds for it; ymasson corresponds for TRN-03 and RSC-01;
 # lnguyen contributes to STE-04 and RSC-03; jcarre is an internal auditor (and pilot of
 # ECO-02); tbrunet is the quality manager; ngarnier a director (and pilot of RES-01).

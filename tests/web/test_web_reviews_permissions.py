@@ -27,6 +27,9 @@ from tests.web.reviews_setup import (
     QUALITY_MANAGER,
 )
 
+# Each role against each route: minutes on two cores, so `make test-slow` (CI runs it).
+pytestmark = pytest.mark.slow
+
 MR, PR = "/reviews/management_review", "/reviews/process_review"
 HELD_MR = {"held_on": "2026-11-25", "attendees": "The directors", "minutes": "Agreed."}
 HELD_PR = {"held_on": "2026-11-25", "evaluation": "On track", "intended_results_met": "yes"}
