@@ -11,28 +11,32 @@ review pack draws (:mod:`qms.reporting.charts`), inlined: it carries no ``style`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qms.errors import NotFound, PermissionDenied, ValidationError
-from qms.models import Indicator, Measurement, MeasurementRevision, Person
+from qms.bootstrap import Services
+from qms.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from qms.models import Indicator, Person
 from qms.reporting.charts import trend_svg
-from qms.reporting.words import TERMS, Words, number, words_for
+from qms.reporting.words import TERMS, Words, words_for
 from qms.services import visibility
 from qms.services.indicators import charts as indicator_charts
 from qms.services.indicators import queries as indicators_queries
 from qms.services.indicators import series as indicators_series
-from qms.services.indicators.vocabulary import Outcome, Status, status
+from qms.services.indicators.vocabulary import Outcome
 from qms.services.worklist_indicators import LOOK_BACK
+from qms.web import forms_breaches
 from qms.web.auth import Me
+from qms.web.forms_common import FormState
+from qms.web.forms_indicator_rows import corrections_rows, status_of, values_rows
+from qms.web.forms_indicator_rows import with_unit as with_unit  # forms_values uses it here
 from qms.web.i18n import _
 from qms.web.pages import page
 from qms.web.security import services_of
@@ -41,7 +45,6 @@ from qms.workflow.permissions import ActorRoles
 router = APIRouter()
 
 TRENDS = ("improving", "worsening", "stable")  # else "not enough values (...)": a dash
-STATUS_CLASS = {Status.ON_TARGET: "ok", Status.WATCH: "", Status.BREACH: "late"}
 
 
 @dataclass(frozen=True)
@@ -79,25 +82,6 @@ def visible(session: Session, me: Me, code: str, today: date) -> tuple[Indicator
             % {"code": indicator.code, "process": indicator.process.code}
         )
     return indicator, found
-
-
-def status_of(status: Status | None) -> dict[str, str]:
-    """A status as the page shows it: its words and its class (red for an alert)."""
-    if status is None:
-        return {"label": _("No value"), "css": "muted"}
-    return {"label": _(TERMS["status"][status.value]), "css": STATUS_CLASS[status]}
-
-
-def with_unit(value: float | None, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{number(value, 2)}{' ' + unit if unit else ''}"
-
-
-def local_day(moment: datetime, zone: ZoneInfo) -> date:
-    """The day of ``moment`` in the institution's time zone (stored in UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).date()
 
 
 # --- the list ----------------------------------------------------------------------------
@@ -171,14 +155,31 @@ def _due(row: indicators_series.MissingRow, indicator: Indicator, who: Seen) -> 
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
 def indicator_page(
-    request: Request, me: Me, code: str, recorded: str = "", outcome: str = ""
+    request: Request, me: Me, code: str, recorded: str = "", outcome: str = "", decided: int = 0
 ) -> HTMLResponse:
+    return _detail(request, me, code, {"recorded": recorded[:10], "outcome": outcome}, decided)
+
+
+def _detail(
+    request: Request,
+    me: Me,
+    code: str,
+    flash: dict[str, str],
+    decided: int = 0,
+    typed: dict[int, forms_breaches.Forms] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The indicator's page; ``decided``: a proposal just decided (said at the top);
+    ``typed``: a proposal's forms sent back with what was wrong."""
     app = services_of(request)
     today = app.engine.today()
     with app.database.reading() as session:
         indicator, who = visible(session, me, code, today)
         series = indicators_series.series(session, [indicator], today)[0]
         words = words_for(session, app.registry)
+        found = forms_breaches.breaches_of(
+            session, indicator, who.roles, words, app.settings.zone, typed
+        )
         context = {
             "ind": indicator,
             "facts": _facts(indicator, series, words),
@@ -189,13 +190,83 @@ def indicator_page(
             ),
             "chart": _chart(series),
             "recorded_count": len(series.values),
-            "values": _values(session, indicator, words, app.settings.zone),
-            "corrections": _corrections(session, indicator, words, app.settings.zone),
+            "values": values_rows(session, indicator, words, app.settings.zone),
+            "corrections": corrections_rows(session, indicator, words, app.settings.zone),
             "may_record": who.may_record(indicator),
-            "recorded": recorded[:10],
-            "outcome": outcome if outcome in {o.value for o in Outcome} else "",
+            "recorded": flash.get("recorded", ""),
+            "outcome": flash.get("outcome", "") if flash.get("outcome") in OUTCOMES else "",
+            "breaches": found,
+            "decided": next((b for b in found.decided if b.id == decided), None),
         }
-    return page(request, "indicators/detail.html", context)
+    return page(request, "indicators/detail.html", context, status_code)
+
+
+OUTCOMES = {o.value for o in Outcome}
+
+
+@router.post("/indicators/{code}/breaches/{breach_id}/accept", response_class=HTMLResponse)
+def breach_accept(
+    request: Request,
+    me: Me,
+    code: str,
+    breach_id: int,
+    fields: Annotated[forms_breaches.AcceptFields, Form()],
+) -> Response:
+    """The pilot accepts the proposal: an improvement action (``qms indicator accept``)."""
+    state = FormState(fields.model_dump())
+
+    def decision(app: Services) -> object:
+        return forms_breaches.accept(app, me.handle, breach_id, fields)
+
+    return _decide(request, me, code, breach_id, forms_breaches.Forms(state), state, decision)
+
+
+@router.post("/indicators/{code}/breaches/{breach_id}/dismiss", response_class=HTMLResponse)
+def breach_dismiss(
+    request: Request,
+    me: Me,
+    code: str,
+    breach_id: int,
+    fields: Annotated[forms_breaches.DismissFields, Form()],
+) -> Response:
+    """The pilot dismisses the proposal, saying why (``qms indicator dismiss``)."""
+    state = FormState(fields.model_dump())
+
+    def decision(app: Services) -> object:
+        forms_breaches.dismiss(app, me.handle, breach_id, fields)
+        return None
+
+    forms = forms_breaches.Forms(dismiss=state)
+    return _decide(request, me, code, breach_id, forms, state, decision)
+
+
+def _decide(
+    request: Request,
+    me: Me,
+    code: str,
+    breach_id: int,
+    forms: forms_breaches.Forms,
+    state: FormState,
+    decision: Callable[[Services], object],
+) -> Response:
+    """Check the proposal and who decides it, then the one service call: 303 back to the
+    page saying what was decided, or the page with the form's error (nothing written)."""
+    app = services_of(request)
+    today = app.engine.today()
+    with app.database.reading() as session:
+        indicator, _who = visible(session, me, code, today)
+        forms_breaches.check_decider(session, me.handle, indicator, today)
+        forms_breaches.open_breach(session, code, breach_id)
+    try:
+        decision(app)
+    except ValidationError as exc:
+        state.refuse(exc)
+        return _detail(request, me, code, {}, typed={breach_id: forms}, status_code=400)
+    except ConflictError:
+        state.message = _("Decided by someone else at the same time: reload and check.")
+        state.conflict = True
+        return _detail(request, me, code, {}, typed={breach_id: forms}, status_code=409)
+    return RedirectResponse(f"/indicators/{code}?decided={breach_id}#breaches", status_code=303)
 
 
 def _facts(ind: Indicator, series: indicators_series.Series, words: Words) -> list[tuple[str, str]]:
@@ -234,47 +305,3 @@ def inline_svg(svg: str) -> Markup:
     for pattern in (_STYLE_ELEMENT, _SCRIPT_ELEMENT, _STYLE_OR_HANDLER):
         text = pattern.sub("", text)
     return Markup(text)  # noqa: S704 - the renderer's own markup, its texts escaped
-
-
-def _values(
-    session: Session, ind: Indicator, words: Words, zone: ZoneInfo
-) -> list[dict[str, object]]:
-    rows = session.scalars(
-        select(Measurement).filter_by(indicator_id=ind.id).order_by(Measurement.period_end.desc())
-    )
-    return [
-        {
-            "period": m.period,
-            "value": with_unit(m.value, ind.unit),
-            "status": status_of(status(ind, m.value)),
-            "by": words.person(m.recorded_by),
-            "on": local_day(m.recorded_at, zone),
-            "comment": m.comment,
-            "source": m.source,
-            "corrected": m.revision > 1,
-        }
-        for m in rows
-    ]
-
-
-def _corrections(
-    session: Session, ind: Indicator, words: Words, zone: ZoneInfo
-) -> list[dict[str, object]]:
-    """Every value replaced by another, newest first, with who, when and why (7.5.3)."""
-    rows = session.execute(
-        select(Measurement.period, MeasurementRevision)
-        .join(MeasurementRevision, MeasurementRevision.measurement_id == Measurement.id)
-        .where(Measurement.indicator_id == ind.id, MeasurementRevision.previous_value.is_not(None))
-        .order_by(MeasurementRevision.id.desc())
-    ).all()
-    return [
-        {
-            "period": period,
-            "before": with_unit(r.previous_value, ind.unit),
-            "after": with_unit(r.value, ind.unit),
-            "by": words.person(r.actor),
-            "on": local_day(r.at, zone),
-            "reason": r.reason,
-        }
-        for period, r in rows
-    ]
