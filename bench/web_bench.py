@@ -57,6 +57,7 @@ PILOT = "tbrunet"
 PASSWORD = "bench-pilot-password"  # noqa: S105 - a throwaway account of a throwaway database
 CLIENTS = 20
 P95_TARGET_MS = 100.0
+DIRECTOR_MS = 150.0  # the director's view and the audit programme (part 2)
 # 20 clients back to back answered in 100 ms each: 200 pages/s, against 870 to 890 static
 # files/s from the same server (one worker) and clients on this 2-core machine.
 RATIO_TARGET = 0.23
@@ -73,6 +74,7 @@ class Page:
     key: str  # short name, for the checks
     title: str
     urls: tuple[str, ...]
+    target_ms: float = P95_TARGET_MS  # its p95 target
 
 
 @dataclass
@@ -147,11 +149,10 @@ class Run:
                 found.append((f"p95 {m.page.key} missing ({m.missing}) ({who})", False))
                 continue
             p95 = m.ms(0.95)
-            met = p95 < P95_TARGET_MS and not m.errors
+            target = m.page.target_ms
+            met = p95 < target and not m.errors
             errors = f", {m.errors} errors" if m.errors else ""
-            found.append(
-                (f"p95 {m.page.key} {p95:.0f} ms < {P95_TARGET_MS:.0f} ms{errors} ({who})", met)
-            )
+            found.append((f"p95 {m.page.key} {p95:.0f} ms < {target:.0f} ms{errors} ({who})", met))
         return found
 
 
@@ -388,6 +389,9 @@ def pages_for(seeded: Seeded) -> tuple[Page, list[Page]]:
             f"record page /records/improvement_action/<id> ({len(ids)} ids)",
             tuple(f"/records/{ImprovementAction.record_kind}/{n}" for n in ids),
         ),
+        # part 2's targets: the director's view and the programme calendar under 150 ms
+        Page("institution", "director's view /institution", ("/institution",), DIRECTOR_MS),
+        Page("programme", "audit programme /audits", ("/audits",), DIRECTOR_MS),
     ]
 
 
