@@ -16,7 +16,8 @@ from tests.browser.conftest import (
     sign_in,
 )
 
-pytestmark = pytest.mark.browser
+# Chromium end to end: `make test-slow` (CI runs it, with Chromium installed).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_sign_in_page_is_accessible_and_refuses_a_wrong_password(

@@ -25,7 +25,8 @@ from tests.browser.conftest import (
     sign_in,
 )
 
-pytestmark = pytest.mark.browser
+# Chromium end to end: `make test-slow` (CI runs it, with Chromium installed).
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TITLE = "Exam room booked twice for the same morning"
 TODAY = datetime.now(ZoneInfo("Europe/Paris")).date()

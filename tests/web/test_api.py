@@ -34,6 +34,10 @@ from tests.web.test_api_support import (
     written,
 )
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 __all__ = ["token"]  # the fixture, used by the tests below
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from qms.bootstrap import Services
@@ -23,6 +24,10 @@ from tests.web.auditing_setup import (
     signed_in,
 )
 from tests.web.conftest import Browser
+
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
 
 HTMX = {"HX-Request": "true"}
 VERSION = re.compile(r'name="version" value="(\d+)"')

@@ -4,6 +4,7 @@ action it raised; bad input named; typed text escaped."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from qms.bootstrap import Services
@@ -20,6 +21,10 @@ from tests.web.auditing_setup import (
     signed_in,
 )
 from tests.web.conftest import Browser
+
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
 
 
 def findings(app: Services) -> list[AuditFinding]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
 from sqlalchemy import select
 
 from qms.bootstrap import Services
@@ -28,6 +29,10 @@ from tests.web.auditing_setup import (
     signed_in,
 )
 from tests.web.conftest import Browser
+
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
 
 VERSION = re.compile(r'name="version" value="(\d+)"')
 

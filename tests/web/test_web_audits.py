@@ -27,6 +27,10 @@ from tests.web.audits_setup import (
 )
 from tests.web.conftest import Browser
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _accounts(app: Services) -> None:

@@ -28,6 +28,10 @@ from qms.web import director_rules
 from tests.web.conftest import Browser
 from tests.web.test_web_indicator_charts import CODE, XSS, load_indicators
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 DIRECTOR, CORRESPONDENT, AUDITOR = "hmarchal", "ymasson", "cfontaine"
 TODAY = date(2026, 11, 25)
 SVG_NS = "{http://www.w3.org/2000/svg}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -179,4 +180,6 @@ def _send_async(browser: Browser, content: AsyncIterator[bytes], headers: dict[s
                 headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}", **headers},
             )
 
-    return asyncio.run(send())
+    # in a thread of its own: an earlier test may leave an event loop set on this one
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(send())).result()

@@ -28,6 +28,10 @@ from qms.services.indicators import service as indicators
 from tests.factories import ROOT, snapshot
 from tests.web.conftest import Browser
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 PILOT, CORRESPONDENT, OTHER, AUDITOR, AUDITOR_2 = (
     "hmarchal",
     "tbrunet",

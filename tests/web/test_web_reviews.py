@@ -26,6 +26,10 @@ from tests.web.reviews_setup import (
     signed,
 )
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def _people(app: Services) -> None:

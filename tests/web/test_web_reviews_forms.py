@@ -15,6 +15,10 @@ from tests.web import reviews_setup as at
 from tests.web.conftest import Browser
 from tests.web.reviews_setup import DIRECTOR, OTHER, PILOT, PROCESS, QUALITY_MANAGER
 
+# Part 2's pages and API, end to end: `make test-slow` (CI runs it), so `make test` stays
+# within its quarter of an hour on two cores.
+pytestmark = pytest.mark.slow
+
 XSS = '<script>alert(1)</script> "onmouseover="x'
 MR = "/reviews/management_review"
 

@@ -163,7 +163,8 @@ def _queue_email(
                 "report_revision_id": revision.id,
                 "revision": revision.revision,
                 "pdf_sha256": revision.pdf_sha256,
-                "link": f"{app.settings.base_url}/audits/{record.id}/report/{revision.revision}",
+                "link": f"{app.settings.base_url}/auditing/{record.id}/report"
+                f"?revision={revision.revision}",
                 "body": f"The report of {reference} ({heading(record)}), revision "
                 f"{revision.revision}, was issued by {issuer}. Its PDF is attached "
                 f"(sha256 {revision.pdf_sha256}).",
