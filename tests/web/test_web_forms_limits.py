@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from qms.bootstrap import Services
@@ -169,9 +169,9 @@ def _send_async(browser: Browser, content: AsyncIterator[bytes], headers: dict[s
     """POST the import form with a streamed body, straight to the application (httpx's
     ASGI transport asks for each chunk only when the application reads it)."""
 
-    async def send() -> httpx.Response:
-        transport = httpx.ASGITransport(app=browser.client.app)
-        async with httpx.AsyncClient(
+    async def send() -> httpx2.Response:
+        transport = httpx2.ASGITransport(app=browser.client.app)
+        async with httpx2.AsyncClient(
             transport=transport, base_url="http://127.0.0.1", cookies=dict(browser.client.cookies)
         ) as client:
             return await client.post(
