@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from qms.clock import SystemClock, local_today
+from qms.config import load_settings
 from tests.cli import run
 from tests.factories import PROCESS_MAP, ROOT
 
@@ -89,7 +91,8 @@ def test_a_bad_row_imports_nothing_and_is_named(
 def test_a_review_is_held_once_each_missing_input_has_a_reason(
     cli_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    today = datetime.now(UTC).date()
+    today = local_today(SystemClock(), load_settings().zone)  # the institution's day, as the CLI
+
     first, last = (today - timedelta(days=365)).isoformat(), (today - timedelta(days=1)).isoformat()
     plan = ("review", "plan", "--as", "tbrunet", "--on", today.isoformat(), "--from", first)
     late = run(capsys, *plan, "--to", (today + timedelta(days=1)).isoformat())
